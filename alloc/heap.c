@@ -1,0 +1,447 @@
+/* alloc/heap.c: per-thread mimalloc heaps, object and raw allocation, and the
+ * stop-the-world heap walk.
+ *
+ * Which heap a thread owns: every OS thread that attaches gets three heaps,
+ * created on its first attach and kept for the OS thread's life (they are
+ * reused if it attaches again):
+ *   gc  : mi_heap_new_in_arena(gc_arena): objects of FT_TPFLAGS_GC types only.
+ *         gc_arena is an exclusive arena reserved once per process, so its
+ *         pages only ever belong to such heaps, also after an exited
+ *         thread's pages are abandoned and reclaimed (mimalloc-2.0.9.md).
+ *   obj : mi_heap_new(): every other object.
+ *   raw : mi_heap_new(): ft_mem_* (item arrays, tables, buffers).
+ * Only the owner allocates from its heaps; any thread frees (mi_free).
+ *
+ * The liveness mark: FT_GC_ALIVE in ob_gc_bits (byte 11, never word 0, where
+ * mimalloc links free blocks), set when an object is allocated and cleared
+ * before its block is freed or put on a free list. mimalloc's visit reports
+ * blocks freed by other threads but still on the delayed-free list as live;
+ * the mark filters them out.
+ *
+ * Invariants (with O = live GC-type objects, A = registered threads):
+ *   O = (ALIVE, non-ORPHAN blocks of the gc heaps of A)
+ *     + (objects in the orphan registry)          -- disjoint, so
+ *   ft_heap_visit sees each object of O exactly once.
+ *   A thread leaving (ft__heaps_detach) moves all of its gc heap's live,
+ *   non-ORPHAN blocks into the registry (setting ORPHAN), because nobody
+ *   will walk its heap again; ORPHAN blocks later reclaimed into another
+ *   thread's heap are skipped there.
+ *   Every object owned by a leaving thread is in its gc or obj heap (free
+ *   lists only hold own-heap blocks), so walking both merges them all.
+ *
+ * Thread exit: mimalloc abandons a thread's heaps at OS-thread exit, after
+ * which they must not be touched; a thread must detach first (a pthread key
+ * destructor reports the misuse, threads/tstate.c).
+ */
+#include "runtime/internal.h"
+#include "alloc/alloc.h"
+#include "refcount/refcount.h"
+#include "threads/tstate.h"
+#include "threads/lock.h"
+#include <mimalloc.h>
+#include <stdio.h>
+
+/* ---- The GC arena: reserved once per process ---- */
+
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+static mi_arena_id_t gc_arena;
+static int gc_arena_ok;
+
+static void reserve_arena(void)
+{
+    /* Virtual reservation only (commit = false): costs nothing until used.
+     * 64 GiB by default; FTRT_GC_ARENA_GIB overrides (TSan builds fail to
+     * reserve multiple TiB). */
+    size_t gib = 64;
+    const char *env = getenv("FTRT_GC_ARENA_GIB");
+    if (env && atoi(env) > 0)
+        gib = (size_t)atoi(env);
+    gc_arena_ok = mi_reserve_os_memory_ex(gib << 30, false, false, true,
+                                          &gc_arena) == 0;
+}
+
+int ft__heaps_init(void)
+{
+    pthread_once(&arena_once, reserve_arena);
+    if (!gc_arena_ok) {
+        ft_error_set(FT_ERR_MEMORY, "cannot reserve the GC arena");
+        return -1;
+    }
+    return 0;
+}
+
+void ft__heaps_fini(void)
+{
+    /* The arena cannot be unregistered (mimalloc 2.0.9); it is reused by
+     * the next ft_runtime_init. */
+}
+
+/* ---- Per-OS-thread heaps ---- */
+
+typedef struct ThreadHeaps {
+    mi_heap_t *gc, *obj, *raw;
+} ThreadHeaps;
+
+static _Thread_local ThreadHeaps tl_heaps;
+
+int ft__heaps_attach(FtThreadState *ts)
+{
+    ThreadHeaps *h = &tl_heaps;
+    if (!h->gc) {
+        h->gc = mi_heap_new_in_arena(gc_arena);
+        h->obj = mi_heap_new();
+        h->raw = mi_heap_new();
+        if (!h->gc || !h->obj || !h->raw) {
+            /* Heaps cannot be deleted safely once created (deleting an arena
+             * heap merges its pages into the backing heap): keep whatever
+             * was made and retry the rest next time. */
+            ft_error_set(FT_ERR_MEMORY, "cannot create the thread's heaps");
+            return -1;
+        }
+    }
+    ts->heap_gc = h->gc;
+    ts->heap_obj = h->obj;
+    ts->heap_raw = h->raw;
+    return 0;
+}
+
+/* ---- Allocation entry: safepoint poll and failure injection ---- */
+
+/* Slow half of the allocation poll: failure injection, then the safepoint.
+ * Returns -1 if this allocation must fail. */
+static FT_NOINLINE int alloc_poll_slow(FtThreadState *ts)
+{
+    uint32_t br = ft_atomic_load_relaxed(&ts->breaker);
+    if (br & FT_BREAK_FAILINJECT) {
+        if (--ts->fail_countdown <= 0) {
+            ts->fail_countdown = 0;
+            ft__breaker_clear(ts, FT_BREAK_FAILINJECT);
+            ft_error_nomem();
+            return -1;
+        }
+        br &= ~FT_BREAK_FAILINJECT;
+    }
+    if (br)
+        ft__safepoint_slow(ts);
+    return 0;
+}
+
+static inline FtThreadState *alloc_enter(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (FT_UNLIKELY(!ts))
+        ft_fatal("allocation by a thread that is not attached to ftrt");
+    if (FT_UNLIKELY(ft_atomic_load_relaxed(&ts->breaker))
+        && alloc_poll_slow(ts) < 0)
+        return NULL;
+    return ts;
+}
+
+void ft__live_count(FtType *tp, int delta)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (ts)
+        ft_counter_add(&ts->live_by_type[tp->tp_index], delta);
+}
+
+/* Header of a fresh block (also used by free lists). */
+void ft__object_init_header(FtThreadState *ts, FtObject *op, FtType *tp)
+{
+    /* Relaxed stores: the object is not published yet; whoever receives it
+     * from us gets it through a release (a store into a container under a
+     * lock, a queue, a thread start). */
+    ft__refcount_init(op, (uintptr_t)ts->id);
+    op->ob_flags = 0;
+    ft_atomic_store_relaxed(&op->ob_mutex, 0);
+    ft_atomic_store_relaxed(&op->ob_gc_bits, FT_GC_ALIVE);
+    op->ob_type = tp;
+    ft_counter_add(&ts->counters.allocated, 1);
+    ft_counter_add(&ts->live_by_type[tp->tp_index], 1);
+}
+
+FtObject *ft__object_alloc(FtType *tp, size_t size)
+{
+    FT_ASSERT(size >= sizeof(FtObject));
+    FT_ASSERT_INTERNAL(tp->tp_flags & FT_TPFLAGS_READY);
+    FtThreadState *ts = alloc_enter();
+    if (!ts)
+        return NULL;
+    mi_heap_t *heap = ft__type_is_gc(tp) ? ts->heap_gc : ts->heap_obj;
+    FtObject *op = mi_heap_malloc(heap, size);
+    if (FT_UNLIKELY(!op))
+        return ft_error_nomem();
+    FT_TSAN_ACQUIRE(op);   /* pairs with the release before mi_free */
+    ft__object_init_header(ts, op, tp);
+    return op;
+}
+
+FtObject *ft__object_alloc_var(FtType *tp, FtSsize n)
+{
+    if (n < 0) {
+        ft_error_set(FT_ERR_VALUE, "negative size for %s", tp->tp_name);
+        return NULL;
+    }
+    size_t items;
+    size_t size;
+    if (__builtin_mul_overflow((size_t)n, tp->tp_itemsize, &items)
+        || __builtin_add_overflow(items, tp->tp_basicsize, &size)
+        || size > (size_t)PTRDIFF_MAX) {
+        ft_error_set(FT_ERR_MEMORY, "%s of %td items is too large",
+                     tp->tp_name, n);
+        return NULL;
+    }
+    FtObject *op = ft__object_alloc(tp, size);
+    if (op)
+        ((FtVarObject *)op)->ob_size = n;
+    return op;
+}
+
+/* Release the block of a dead object: the last step of every tp_dealloc. */
+void ft__object_release_block(FtObject *op)
+{
+    FT_TSAN_RELEASE(op);   /* the next owner of this address acquires */
+    mi_free(op);
+}
+
+void ft__object_free(FtObject *op)
+{
+    FtThreadState *ts = ft__tl_ts;
+    uint8_t bits = ft__gc_bits(op);
+    FT_ASSERT(bits & FT_GC_ALIVE);
+    if (bits & FT_GC_ORPHAN)
+        ft__orphans_remove(op);
+    if (ts) {
+        ft_counter_add(&ts->counters.freed, 1);
+        ft_counter_add(&ts->live_by_type[op->ob_type->tp_index], -1);
+    }
+    if (bits & FT_GC_SHARED) {
+        /* Lock-free readers may still hold this address and try-incref it:
+         * keep the header (a dead count, the type) until they are
+         * quiescent. ALIVE goes now so heap walks skip the block. */
+        ft_atomic_store_relaxed(&op->ob_gc_bits, FT_GC_SHARED);
+        ft__object_free_delayed(op);
+        return;
+    }
+    ft_atomic_store_relaxed(&op->ob_gc_bits, 0);
+#if FT_DEBUG_LEVEL >= 1
+    /* Poison the counts so a decref of the freed object trips the merged-
+     * count check in ft__decref_shared (word 0 is mimalloc's from now on). */
+    ft_atomic_store_relaxed(&op->ob_ref_local, 0);
+    ft_atomic_store_relaxed(&op->ob_ref_shared, FT_REF_MERGED);
+#endif
+    ft__object_release_block(op);
+}
+
+/* ---- Raw memory ---- */
+
+static inline mi_heap_t *raw_heap(FtThreadState **tsp)
+{
+    FtThreadState *ts = ft__tl_ts;
+    *tsp = ts;
+    if (FT_UNLIKELY(ts && ft_atomic_load_relaxed(&ts->breaker))
+        && alloc_poll_slow(ts) < 0)
+        return NULL;
+    return ts ? ts->heap_raw : mi_heap_get_default();
+}
+
+static void raw_account(FtThreadState *ts, void *p, int sign)
+{
+    if (ts && p) {
+        ft_counter_add(&ts->counters.raw_bytes, sign * (int64_t)mi_usable_size(p));
+        if (sign > 0)
+            ft_counter_add(&ts->alloc_attempts, 1);
+    }
+}
+
+void *ft_mem_alloc(size_t size)
+{
+    FtThreadState *ts;
+    mi_heap_t *heap = raw_heap(&ts);
+    if (!heap)
+        return NULL;
+    void *p = mi_heap_malloc(heap, size ? size : 1);
+    if (!p)
+        return ft_error_nomem();
+    FT_TSAN_ACQUIRE(p);
+    raw_account(ts, p, 1);
+    return p;
+}
+
+void *ft_mem_calloc(size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        ft_error_set(FT_ERR_MEMORY, "allocation of %zu x %zu bytes overflows",
+                     n, size);
+        return NULL;
+    }
+    FtThreadState *ts;
+    mi_heap_t *heap = raw_heap(&ts);
+    if (!heap)
+        return NULL;
+    void *p = mi_heap_zalloc(heap, total ? total : 1);
+    if (!p)
+        return ft_error_nomem();
+    FT_TSAN_ACQUIRE(p);
+    raw_account(ts, p, 1);
+    return p;
+}
+
+void *ft_mem_realloc(void *p, size_t size)
+{
+    if (!p)
+        return ft_mem_alloc(size);
+    FtThreadState *ts;
+    mi_heap_t *heap = raw_heap(&ts);
+    if (!heap)
+        return NULL;
+    size_t old = mi_usable_size(p);
+    FT_TSAN_RELEASE(p);
+    void *q = mi_heap_realloc(heap, p, size ? size : 1);
+    if (!q)
+        return ft_error_nomem();   /* p is untouched */
+    FT_TSAN_ACQUIRE(q);
+    if (ts) {
+        ft_counter_add(&ts->counters.raw_bytes,
+                       (int64_t)mi_usable_size(q) - (int64_t)old);
+        ft_counter_add(&ts->alloc_attempts, 1);
+    }
+    return q;
+}
+
+void ft_mem_free(void *p)
+{
+    if (!p)
+        return;
+    raw_account(ft__tl_ts, p, -1);
+    FT_TSAN_RELEASE(p);
+    mi_free(p);
+}
+
+/* ---- Failure injection ---- */
+
+void ft_debug_fail_alloc_after(long n)
+{
+    FtThreadState *ts = ft__tstate_checked(__func__);
+    ts->fail_countdown = n > 0 ? n : 0;
+    if (n > 0)
+        ft__breaker_set(ts, FT_BREAK_FAILINJECT);
+    else
+        ft__breaker_clear(ts, FT_BREAK_FAILINJECT);
+}
+
+long ft_debug_fail_alloc_pending(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    return ts ? ts->fail_countdown : 0;
+}
+
+uint64_t ft_debug_alloc_count(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (!ts)
+        return 0;
+    return ft_atomic_load_relaxed(&ts->counters.allocated)
+         + ft_atomic_load_relaxed(&ts->alloc_attempts);
+}
+
+/* ---- The heap walk (world stopped) ---- */
+
+typedef struct VisitCtx {
+    FtVisitProc visit;
+    void *arg;
+    int result;
+    size_t count;
+    FtThreadState *ts;
+} VisitCtx;
+
+static bool visit_live(const mi_heap_t *heap, const mi_heap_area_t *area,
+                       void *block, size_t block_size, void *arg)
+{
+    (void)heap; (void)area; (void)block_size;
+    if (!block)
+        return true;    /* area header */
+    VisitCtx *ctx = arg;
+    FtObject *op = block;
+    uint8_t bits = ft__gc_bits(op);
+    if ((bits & (FT_GC_ALIVE | FT_GC_ORPHAN)) != FT_GC_ALIVE)
+        return true;
+    ctx->result = ctx->visit(op, ctx->arg);
+    return ctx->result == 0;
+}
+
+int ft_heap_visit(FtVisitProc visit, void *arg)
+{
+    if (!ft_world_is_stopped())
+        ft_fatal("ft_heap_visit needs the world stopped (ft_world_stop)");
+    VisitCtx ctx = { .visit = visit, .arg = arg };
+    FT_FOREACH_THREAD(ts) {
+        mi_heap_visit_blocks(ts->heap_gc, true, visit_live, &ctx);
+        if (ctx.result)
+            return ctx.result;
+    }
+    return ft__orphans_visit(visit, arg);
+}
+
+/* ---- Leaving: merge what we own, orphan the gc heap ---- */
+
+static int count_cb(FtObject *op, void *arg)
+{
+    (void)op;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+static void merge_if_mine(FtThreadState *ts, FtObject *op)
+{
+#if FT_MODE_FT
+    if (!ft_is_immortal(op)
+        && ft_atomic_load_relaxed(&op->ob_tid) == (uintptr_t)ts->id) {
+        /* An owned live object has local >= 1, so the total stays > 0. */
+        FtSsize total = ft__merge_refcount(op, 0);
+        FT_ASSERT(total > 0);
+        (void)total;
+        ft_counter_add(&ts->counters.merges_at_detach, 1);
+    }
+#else
+    (void)ts; (void)op;
+#endif
+}
+
+static int orphan_cb(FtObject *op, void *arg)
+{
+    FtThreadState *ts = arg;
+    merge_if_mine(ts, op);
+    ft__gc_bits_set(op, FT_GC_ORPHAN);
+    ft__orphans_add(op);
+    return 0;
+}
+
+static bool merge_obj_block(const mi_heap_t *heap, const mi_heap_area_t *area,
+                            void *block, size_t block_size, void *arg)
+{
+    (void)heap; (void)area; (void)block_size;
+    if (block && (ft__gc_bits(block) & FT_GC_ALIVE))
+        merge_if_mine(arg, block);
+    return true;
+}
+
+static void walk_own(FtThreadState *ts, FtVisitProc fn, void *arg)
+{
+    VisitCtx ctx = { .visit = fn, .arg = arg };
+    mi_heap_visit_blocks(ts->heap_gc, true, visit_live, &ctx);
+}
+
+int ft__heaps_detach(FtThreadState *ts)
+{
+    /* Visiting our own heaps from our own thread is always allowed. Nothing
+     * here allocates from or frees into them. */
+    ft__freelists_clear(ts);
+    size_t n = 0;
+    walk_own(ts, count_cb, &n);
+    if (ft__orphans_reserve(n) < 0)
+        return -1;
+    walk_own(ts, orphan_cb, ts);
+    mi_heap_visit_blocks(ts->heap_obj, true, merge_obj_block, ts);
+    return 0;
+}

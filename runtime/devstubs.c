@@ -1,0 +1,29 @@
+/* runtime/devstubs.c: TEMPORARY weak fallbacks so the foundation links and
+ * can be tested while the modules that define these symbols are written in
+ * parallel. Every symbol here is weak and overridden by the real module; the
+ * file is deleted once all of them exist. */
+#include "runtime/internal.h"
+#include "threads/tstate.h"
+#include "threads/lock.h"
+#include "alloc/alloc.h"
+
+#define WEAK __attribute__((weak))
+
+static FtObject dummy_true, dummy_false;
+WEAK FtObject *const ft__true_ptr = &dummy_true;
+WEAK FtObject *const ft__false_ptr = &dummy_false;
+WEAK FtObject ft__none_object;
+WEAK FtObject *ft_str_from_format(const char *fmt, ...) { (void)fmt; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
+WEAK FtObject *ft_iter(FtObject *op) { (void)op; ft_error_set(FT_ERR_STATE, "iter not linked"); return NULL; }
+WEAK FtObject *ft_iter_next(FtObject *op) { (void)op; return NULL; }
+WEAK void ft__critical_sections_suspend(FtThreadState *ts) { (void)ts; }
+WEAK void ft__critical_sections_resume(FtThreadState *ts) { (void)ts; }
+WEAK void ft__qsbr_attach(FtThreadState *ts) { (void)ts; }
+WEAK void ft__qsbr_detach(FtThreadState *ts) { (void)ts; }
+WEAK void ft__qsbr_online(FtThreadState *ts) { (void)ts; }
+WEAK void ft__qsbr_offline(FtThreadState *ts) { (void)ts; }
+WEAK void ft__qsbr_quiescent(FtThreadState *ts) { (void)ts; }
+WEAK void ft__qsbr_barrier(void) { }
+WEAK void ft__object_free_delayed(FtObject *op) { ft__object_release_block(op); }
+WEAK void ft__gc_on_safepoint(FtThreadState *ts) { ft__breaker_clear(ts, FT_BREAK_GC); }
+WEAK void ft__gc_on_detach(FtThreadState *ts) { (void)ts; }

@@ -1,0 +1,34 @@
+/* runtime/init.c: the order in which subsystems start and stop.
+ *
+ * ft_runtime_init (threads/tstate.c) calls ft__subsystems_init after the
+ * allocator and the calling thread's state exist; each entry readies its
+ * static types and builds its singletons. ft_runtime_fini calls the fini
+ * functions in reverse order. Subsystems append one line to each table.
+ */
+#include "runtime/internal.h"
+#include "runtime/init.h"
+
+static const FtSubsystem subsystems[] = {
+    { "object", ft__object_init, NULL },
+    /* append subsystems here, in dependency order */
+};
+
+int ft__subsystems_init(void)
+{
+    for (size_t i = 0; i < FT_ARRAY_LEN(subsystems); i++) {
+        if (subsystems[i].init && subsystems[i].init() < 0) {
+            while (i-- > 0)
+                if (subsystems[i].fini)
+                    subsystems[i].fini();
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void ft__subsystems_fini(void)
+{
+    for (size_t i = FT_ARRAY_LEN(subsystems); i-- > 0;)
+        if (subsystems[i].fini)
+            subsystems[i].fini();
+}

@@ -1,0 +1,272 @@
+/* threads/stw.c: thread states, safepoints, blocking regions, stop-the-world.
+ *
+ * States (FtThreadState.state, atomic, seq_cst for every transition that
+ * races with a stop request):
+ *
+ *   DETACHED  -> ATTACHED   the thread itself (CAS), only if not SUSPENDED
+ *   ATTACHED  -> DETACHED   the thread itself (store), then it checks for a
+ *                           stop request and, if any, suspends itself
+ *   DETACHED  -> SUSPENDED  the stopper (CAS during its scan), or the thread
+ *                           itself right after detaching during a request
+ *   ATTACHED  -> SUSPENDED  the thread itself at a safepoint (CAS, stw_mu held)
+ *   SUSPENDED -> DETACHED   the stopper when it restarts the world (stw_mu held)
+ *
+ * Locks defined here:
+ *   request_mu: one stop-the-world at a time. A would-be stopper waits for
+ *     it detached (a blocking region), so the current stopper never waits
+ *     for it. Outermost lock.
+ *   stw_mu: protects `countdown`, the stop request's flag changes, and the
+ *     SUSPENDED <-> running handshakes (condition variables stw_cv for the
+ *     stopper, restart_cv for suspended threads). Never held across a
+ *     safepoint.
+ * The stopper also holds the registry lock (threads/tstate.c) from the scan
+ * until the restart: no thread registers or unregisters meanwhile.
+ *
+ * Why the count is exact: the stopper scans every other thread with stw_mu
+ * held; a thread it finds DETACHED it suspends itself (CAS), and it counts
+ * every other one. Each counted thread decrements `countdown` exactly once,
+ * under stw_mu (so after the scan): at its next safepoint (ATTACHED ->
+ * SUSPENDED) or when it detaches (DETACHED -> SUSPENDED by itself). A thread
+ * that detaches concurrently with the scan: it stores DETACHED then reads
+ * `requested`; the stopper stores `requested` then CASes the state (all
+ * seq_cst), so at least one of them sees the other, and the CAS decides who
+ * suspends it (if the thread won, it was counted and decrements).
+ *
+ * Mode gil: holding the GIL is having the world stopped: every other thread
+ * is waiting for the GIL or detached. ft_world_stop only takes the request
+ * and registry locks, so the collector's walk sees a stable registry.
+ */
+#include "runtime/internal.h"
+#include "threads/tstate.h"
+#include "threads/lock.h"
+#include "refcount/refcount.h"
+
+static pthread_mutex_t request_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t stw_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stw_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t restart_cv = PTHREAD_COND_INITIALIZER;
+static _Atomic int requested;            /* a stop is being requested */
+static int countdown;                    /* protected by stw_mu */
+static _Atomic(FtThreadState *) stopper; /* who stopped the world */
+
+/* Statistics of stops (written by the stopper, read by anyone). */
+static _Atomic uint64_t stw_count, stw_total_ns, stw_max_ns;
+
+void ft__stw_stats(FtStats *out);
+void ft__stw_stats(FtStats *out)
+{
+    out->stw_count = atomic_load_explicit(&stw_count, memory_order_relaxed);
+    out->stw_total_ns = atomic_load_explicit(&stw_total_ns, memory_order_relaxed);
+    out->stw_max_ns = atomic_load_explicit(&stw_max_ns, memory_order_relaxed);
+}
+
+int ft_world_is_stopped(void)
+{
+    return atomic_load_explicit(&stopper, memory_order_acquire) != NULL;
+}
+
+int ft__world_stopped_by_me(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    return ts && atomic_load_explicit(&stopper, memory_order_relaxed) == ts;
+}
+
+/* ---- Attaching and detaching an existing thread state ---- */
+
+/* Wait (stw_mu held) until the stopper has restarted us. */
+static void wait_restart_locked(FtThreadState *ts)
+{
+    while (atomic_load(&ts->state) == FT_THREAD_SUSPENDED)
+        pthread_cond_wait(&restart_cv, &stw_mu);
+}
+
+static void attach_state(FtThreadState *ts)
+{
+#if FT_MODE_GIL
+    ft__gil_acquire(ts);
+    atomic_store(&ts->state, FT_THREAD_ATTACHED);
+#else
+    for (;;) {
+        int expected = FT_THREAD_DETACHED;
+        if (atomic_compare_exchange_strong(&ts->state, &expected,
+                                           FT_THREAD_ATTACHED))
+            return;
+        /* SUSPENDED: the world is stopped; wait for the restart. */
+        pthread_mutex_lock(&stw_mu);
+        wait_restart_locked(ts);
+        pthread_mutex_unlock(&stw_mu);
+    }
+#endif
+}
+
+void ft__tstate_attach_existing(FtThreadState *ts)
+{
+    attach_state(ts);
+    ft__qsbr_online(ts);
+    ft__critical_sections_resume(ts);
+    /* A stop requested while we were detached: honour it at once. */
+    ft__safepoint_poll(ts);
+}
+
+void ft__tstate_detach_existing(FtThreadState *ts)
+{
+    ft__critical_sections_suspend(ts);
+    ft__qsbr_offline(ts);
+#if FT_MODE_GIL
+    atomic_store(&ts->state, FT_THREAD_DETACHED);
+    ft__gil_release(ts);
+#else
+    atomic_store(&ts->state, FT_THREAD_DETACHED);          /* seq_cst */
+    if (atomic_load(&requested)) {                          /* seq_cst */
+        int expected = FT_THREAD_DETACHED;
+        if (atomic_compare_exchange_strong(&ts->state, &expected,
+                                           FT_THREAD_SUSPENDED)) {
+            /* We were counted as attached: report that we stopped. */
+            pthread_mutex_lock(&stw_mu);
+            if (--countdown == 0)
+                pthread_cond_signal(&stw_cv);
+            pthread_mutex_unlock(&stw_mu);
+        }
+    }
+#endif
+}
+
+void ft_blocking_begin(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (ts && ts->blocking_depth++ == 0)
+        ft__tstate_detach_existing(ts);
+}
+
+void ft_blocking_end(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (ts && --ts->blocking_depth == 0)
+        ft__tstate_attach_existing(ts);
+}
+
+/* ---- Safepoints ---- */
+
+/* Called at a safepoint with FT_BREAK_STOP seen. */
+static void suspend_self(FtThreadState *ts)
+{
+    pthread_mutex_lock(&stw_mu);
+    /* Re-check under stw_mu: the world may have restarted (clearing our
+     * bit) between our poll and here. */
+    if (!atomic_load(&requested)
+        || !(ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_STOP)) {
+        pthread_mutex_unlock(&stw_mu);
+        return;
+    }
+    int expected = FT_THREAD_ATTACHED;
+    int ok = atomic_compare_exchange_strong(&ts->state, &expected,
+                                            FT_THREAD_SUSPENDED);
+    FT_ASSERT(ok);
+    (void)ok;
+    if (--countdown == 0)
+        pthread_cond_signal(&stw_cv);
+    wait_restart_locked(ts);
+    pthread_mutex_unlock(&stw_mu);
+    /* Restarted: DETACHED now (or SUSPENDED again by a newer stop). */
+    attach_state(ts);
+}
+
+void ft__safepoint_slow(FtThreadState *ts)
+{
+    uint32_t br = ft_atomic_load_relaxed(&ts->breaker);
+    if (br & FT_BREAK_STOP)
+        suspend_self(ts);
+    if (br & FT_BREAK_MERGE)
+        ft__brc_merge_pending(ts);
+    if (br & FT_BREAK_QSBR) {
+        ft__breaker_clear(ts, FT_BREAK_QSBR);
+        ft__qsbr_quiescent(ts);
+    }
+    if (br & FT_BREAK_GIL_DROP)
+        ft__gil_yield(ts);
+    if ((br & FT_BREAK_GC) && !ft__world_stopped_by_me())
+        ft__gc_on_safepoint(ts);
+}
+
+void ft_safepoint(void)
+{
+    FtThreadState *ts = ft__tstate_checked(__func__);
+    if (!ft__world_stopped_by_me())
+        ft__qsbr_quiescent(ts);
+    ft__safepoint_poll(ts);
+}
+
+/* ---- Stop and restart the world ---- */
+
+static void take_request_lock(void)
+{
+    if (pthread_mutex_trylock(&request_mu) == 0)
+        return;
+    /* Another stop is under way and will wait for us: wait detached. */
+    ft_blocking_begin();
+    pthread_mutex_lock(&request_mu);
+    ft_blocking_end();
+}
+
+uint64_t ft_world_stop(void)
+{
+    FtThreadState *me = ft__tstate_checked(__func__);
+    if (ft__world_stopped_by_me())
+        ft_fatal("ft_world_stop: the world is already stopped by this thread");
+    uint64_t t0 = ft__now_ns();
+    take_request_lock();
+    ft__registry_lock();
+#if !FT_MODE_GIL
+    pthread_mutex_lock(&stw_mu);
+    atomic_store(&requested, 1);                            /* seq_cst */
+    countdown = 0;
+    FT_FOREACH_THREAD(ts) {
+        if (ts == me)
+            continue;
+        ft__breaker_set(ts, FT_BREAK_STOP);
+        int expected = FT_THREAD_DETACHED;
+        if (!atomic_compare_exchange_strong(&ts->state, &expected,
+                                            FT_THREAD_SUSPENDED))
+            countdown++;        /* attached: it stops at its next safepoint */
+    }
+    while (countdown > 0)
+        pthread_cond_wait(&stw_cv, &stw_mu);
+    pthread_mutex_unlock(&stw_mu);
+#endif
+    /* release: pairs with the acquire in ft_world_is_stopped. */
+    atomic_store_explicit(&stopper, me, memory_order_release);
+    uint64_t dt = ft__now_ns() - t0;
+    atomic_fetch_add_explicit(&stw_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&stw_total_ns, dt, memory_order_relaxed);
+    uint64_t max = atomic_load_explicit(&stw_max_ns, memory_order_relaxed);
+    while (dt > max && !atomic_compare_exchange_weak_explicit(&stw_max_ns,
+               &max, dt, memory_order_relaxed, memory_order_relaxed))
+        ;
+    return dt;
+}
+
+void ft_world_start(void)
+{
+    FtThreadState *me = ft__tstate_checked(__func__);
+    if (!ft__world_stopped_by_me())
+        ft_fatal("ft_world_start: the world was not stopped by this thread");
+    atomic_store_explicit(&stopper, NULL, memory_order_release);
+#if !FT_MODE_GIL
+    pthread_mutex_lock(&stw_mu);
+    atomic_store(&requested, 0);
+    FT_FOREACH_THREAD(ts) {
+        if (ts == me)
+            continue;
+        ft__breaker_clear(ts, FT_BREAK_STOP);
+        if (atomic_load(&ts->state) == FT_THREAD_SUSPENDED)
+            atomic_store(&ts->state, FT_THREAD_DETACHED);
+    }
+    pthread_cond_broadcast(&restart_cv);
+    pthread_mutex_unlock(&stw_mu);
+#endif
+    ft__registry_unlock();
+    pthread_mutex_unlock(&request_mu);
+    /* Restarting is a safepoint: merges that piled up, a pending GIL
+     * hand-over (a loop of stops must not starve the other threads). */
+    ft__safepoint_poll(me);
+}
