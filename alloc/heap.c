@@ -84,13 +84,25 @@ typedef struct ThreadHeaps {
 
 static _Thread_local ThreadHeaps tl_heaps;
 
+/* heap_create_mu serialises heap creation. mimalloc does not need it, but
+ * it reuses the heap structs of exited threads and zeroes them with memset
+ * (which TSan intercepts) while the free at thread exit is invisible to
+ * TSan; the lock orders one creation after the previous one, so TSan sees
+ * the hand-over. Taken once per OS thread, never with other locks held. */
+static pthread_mutex_t heap_create_mu = PTHREAD_MUTEX_INITIALIZER;
+
 int ft__heaps_attach(FtThreadState *ts)
 {
     ThreadHeaps *h = &tl_heaps;
-    if (!h->gc) {
-        h->gc = mi_heap_new_in_arena(gc_arena);
-        h->obj = mi_heap_new();
-        h->raw = mi_heap_new();
+    if (!h->gc || !h->obj || !h->raw) {
+        pthread_mutex_lock(&heap_create_mu);
+        if (!h->gc)
+            h->gc = mi_heap_new_in_arena(gc_arena);
+        if (!h->obj)
+            h->obj = mi_heap_new();
+        if (!h->raw)
+            h->raw = mi_heap_new();
+        pthread_mutex_unlock(&heap_create_mu);
         if (!h->gc || !h->obj || !h->raw) {
             /* Heaps cannot be deleted safely once created (deleting an arena
              * heap merges its pages into the backing heap): keep whatever

@@ -1,0 +1,69 @@
+# ftrt: a thin wrapper over meson. `make run` and `make test` work on a fresh
+# Debian 12 machine as root: they install what is missing, configure, build,
+# then run the main job / every test.
+
+BUILD ?= build
+MESON_OPTS ?=
+DEBS = meson ninja-build pkg-config gcc clang python3 \
+       libmimalloc-dev liburcu-dev libck-dev libcmocka-dev \
+       libpython3.11-dev gnuplot-nox
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build run test test-modes stress soak bench clean
+
+all: build
+
+# Install the Debian packages that are missing (only when root).
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing (run as root, or install them)"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# The main job: the overhead report's quick preset (bench/report), or the
+# demo until the benchmark driver exists.
+run: build
+	@if [ -x bench/report ] && [ -f $(BUILD)/bench/ftbench ]; then \
+	  python3 bench/report --quick; \
+	else \
+	  ./$(BUILD)/examples/demo; \
+	fi
+
+# Every test: unit, public headers, install; the other two modes; the
+# stress suite under ThreadSanitizer and AddressSanitizer.
+test: build
+	meson test -C $(BUILD) --suite unit --suite headers --suite install --print-errorlogs
+	$(MAKE) test-modes
+	@if [ -f stress/run_sanitized.sh ]; then $(MAKE) stress; fi
+
+test-modes:
+	@for m in gil atomic; do \
+	  [ -f $(BUILD)-$$m/build.ninja ] || meson setup $(BUILD)-$$m -Dmode=$$m >/dev/null || exit 1; \
+	  ninja -C $(BUILD)-$$m >/dev/null || exit 1; \
+	  meson test -C $(BUILD)-$$m --suite unit --print-errorlogs || exit 1; \
+	done
+
+stress: deps
+	sh stress/run_sanitized.sh
+
+soak: deps
+	sh stress/run_sanitized.sh --soak $${SOAK_SECONDS:-600}
+
+bench: deps
+	python3 bench/report
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-tsan $(BUILD)-asan
