@@ -16,6 +16,7 @@
 #include "runtime/internal.h"
 #include "alloc/alloc.h"
 #include "threads/tstate.h"
+#include "gc/gc.h"
 
 static const uint32_t caps[FT_FL_COUNT] = {
     [FT_FL_FLOAT] = 256,
@@ -62,6 +63,8 @@ void ft__object_free_fl(FtObject *op, int kind)
     }
     ft_counter_add(&ts->counters.freed, 1);
     ft_counter_add(&ts->live_by_type[op->ob_type->tp_index], -1);
+    if (ft__type_is_gc(op->ob_type))
+        ft__gc_free_hook(ts);       /* the collector's trigger (gc/gc.h) */
     ft_atomic_store_relaxed(&op->ob_gc_bits, 0);
     *(FtObject **)op = fl->head;      /* word 0: ob_tid no longer matters */
     fl->head = op;

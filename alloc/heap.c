@@ -38,6 +38,7 @@
 #include "refcount/refcount.h"
 #include "threads/tstate.h"
 #include "threads/lock.h"
+#include "gc/gc.h"
 #include <mimalloc.h>
 #include <stdio.h>
 
@@ -169,6 +170,8 @@ void ft__object_init_header(FtThreadState *ts, FtObject *op, FtType *tp)
     op->ob_type = tp;
     ft_counter_add(&ts->counters.allocated, 1);
     ft_counter_add(&ts->live_by_type[tp->tp_index], 1);
+    if (ft__type_is_gc(tp))
+        ft__gc_alloc_hook(ts);      /* the collector's trigger (gc/gc.h) */
 }
 
 FtObject *ft__object_alloc(FtType *tp, size_t size)
@@ -225,6 +228,8 @@ void ft__object_free(FtObject *op)
     if (ts) {
         ft_counter_add(&ts->counters.freed, 1);
         ft_counter_add(&ts->live_by_type[op->ob_type->tp_index], -1);
+        if (ft__type_is_gc(op->ob_type))
+            ft__gc_free_hook(ts);
     }
     if (bits & FT_GC_SHARED) {
         /* Lock-free readers may still hold this address and try-incref it:

@@ -10,6 +10,7 @@
 
 static const FtSubsystem subsystems[] = {
     { "object", ft__object_init, NULL },
+    { "gc", ft__gc_init, ft__gc_fini },
     /* append subsystems here, in dependency order */
 };
 

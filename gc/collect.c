@@ -1,0 +1,605 @@
+/* gc/collect.c: the cycle collector's phases.
+ *
+ * A full, non-generational collection over the tracked objects of every
+ * thread's GC heap and of the orphan registry (ft_heap_visit). Phases, in
+ * order ([S] = world stopped, [R] = world running):
+ *
+ *   0 [R] allocate the scratch arrays, sized from the last collection.
+ *   1 [S] merge every thread's BRC queue (ft__brc_merge_all_world_stopped);
+ *         objects whose count reached zero there are kept aside and
+ *         deallocated in phase 7.
+ *   2 [S] gather: walk the heaps; every candidate (tracked, not frozen, not
+ *         immortal, count > 0) is appended to the entry array with its
+ *         ob_tid, then ob_tid := its total count (gc_refs) and UNREACHABLE
+ *         is set. UNREACHABLE marks exactly the candidates from here on.
+ *   3 [S] subtract: tp_traverse every candidate, decrementing the gc_refs
+ *         of each candidate it refers to. What is left is the number of
+ *         references from outside the candidate set.
+ *   4 [S] mark: every candidate with gc_refs > 0 is a root; it and all
+ *         candidates reachable from it lose UNREACHABLE (explicit stack).
+ *   5 [S] scan: every ob_tid is restored from the entry array; each object
+ *         still UNREACHABLE is garbage and gets one strong reference from
+ *         the collector (ft_incref: the ordinary counting protocol).
+ *   6 [S] weak references to garbage are detached; the callbacks of those
+ *         that are not garbage themselves are queued (strong reference).
+ *   7 [R] deallocate the objects that died in the queues; run the queued
+ *         weakref callbacks once; run tp_finalize of every garbage object
+ *         not yet FINALIZED (set first: at most once per lifetime).
+ *   8 [S] only if a finalizer ran: merge the queues again, then redo 2-5
+ *         over the garbage alone (gc_refs = count - 1 for our reference):
+ *         an object referenced from outside the garbage was resurrected,
+ *         and it and everything it reaches leave the garbage set.
+ *   9 [R] survivors: drop our reference. Garbage: clear UNREACHABLE, then
+ *         tp_clear (or append to the garbage list under SAVEALL), then drop
+ *         our reference; reference counting frees the rest.
+ *
+ * Borrowed header fields: only ob_tid (as gc_refs), from phase 2 to phase 5
+ * and again inside phase 8; its value is saved in the entry array and
+ * restored before the world restarts, whatever happens. The counts are never
+ * borrowed, so every object's owner/count state is exactly what it was,
+ * except for the collector's own strong references (ordinary increments and
+ * decrements). UNREACHABLE stays set on garbage while the world runs in
+ * phases 7-9 so that the introspection walks skip it; SCRATCH is used only
+ * inside phase 8. Both are clear on every object outside a collection.
+ *
+ * Out of memory: the only allocations with the world stopped are the
+ * growth of the entry array and mark stack (phase 2), the queue-death array
+ * (phases 1 and 8) and the weakref-callback array (before phase 5). A failure
+ * before phase 5 restores every ob_tid and bit, restarts the world, frees
+ * only what died in the queues, and reports FT_ERR_MEMORY; a failure in
+ * phase 8 skips that merge (queued objects then look resurrected and are
+ * collected next time). Nothing is lost or freed by mistake.
+ *
+ * Callers: ft__gc_collect_locked, with ft__gc.collect_mu held by an attached
+ * thread. See docs/gc.md for the header layout and measured pauses.
+ */
+#include "runtime/internal.h"
+#include "gc/gc.h"
+#include "gc/parallel.h"
+#include "threads/tstate.h"
+#include "refcount/refcount.h"
+#include "runtime/weakref.h"
+
+/* ---- Scratch state of one collection ---- */
+
+typedef struct GcEntry {
+    FtObject *op;
+    uintptr_t tid;       /* the saved ob_tid while ob_tid holds gc_refs */
+} GcEntry;
+
+typedef struct GcWork {
+    GcEntry *ent;        /* candidates (phases 2-5), then garbage [0, n) */
+    size_t n, cap;
+    FtObject **stack;    /* mark stack, capacity == cap (each pushed once) */
+    size_t sp;
+    FtObject **dead;     /* objects that died in a merge queue */
+    size_t ndead, capdead;
+    FtObject **wrcb;     /* weakrefs whose callback is due (strong refs) */
+    size_t nwr, capwr;
+    int walk_full;       /* the gather walk ran out of entries */
+    size_t ncandidates;
+    FtGcInfo *info;
+} GcWork;
+
+/* ---- Header helpers, world stopped (single writer: no RMW needed) ---- */
+
+static inline uint8_t bits_of(FtObject *op)
+{
+    return ft_atomic_load_relaxed(&op->ob_gc_bits);
+}
+static inline void bits_set_ws(FtObject *op, uint8_t b)
+{
+    ft_atomic_store_relaxed(&op->ob_gc_bits, (uint8_t)(bits_of(op) | b));
+}
+static inline void bits_clear_ws(FtObject *op, uint8_t b)
+{
+    ft_atomic_store_relaxed(&op->ob_gc_bits, (uint8_t)(bits_of(op) & ~b));
+}
+static inline intptr_t refs_get(FtObject *op)
+{
+    return (intptr_t)ft_atomic_load_relaxed(&op->ob_tid);
+}
+static inline void refs_set(FtObject *op, intptr_t v)
+{
+    ft_atomic_store_relaxed(&op->ob_tid, (uintptr_t)v);
+}
+
+static void traverse(FtObject *op, FtVisitProc visit, void *arg)
+{
+    FtType *tp = op->ob_type;
+    FT_ASSERT(tp->tp_traverse != NULL);
+    tp->tp_traverse(op, visit, arg);
+}
+
+/* ---- Phase 0: scratch arrays ---- */
+
+static int work_reserve(GcWork *w, size_t cap)
+{
+    GcEntry *e = ft_mem_realloc(w->ent, cap * sizeof *e);
+    if (!e)
+        return -1;
+    w->ent = e;
+    FtObject **s = ft_mem_realloc(w->stack, cap * sizeof *s);
+    if (!s)
+        return -1;      /* w->cap unchanged: both arrays hold at least it */
+    w->stack = s;
+    w->cap = cap;
+    return 0;
+}
+
+static void work_free(GcWork *w)
+{
+    ft_mem_free(w->ent);
+    ft_mem_free(w->stack);
+    ft_mem_free(w->dead);
+    ft_mem_free(w->wrcb);
+    w->ent = NULL;
+    w->stack = NULL;
+    w->dead = NULL;
+    w->wrcb = NULL;
+}
+
+/* ---- Phases 1 and 8: merge queues ---- */
+
+static size_t count_queued_world_stopped(void)
+{
+    size_t n = 0;
+    FT_FOREACH_THREAD(ts)
+        for (FtMergeChunk *c = ts->merge_queue; c; c = c->next)
+            n += c->n;
+    return n;
+}
+
+static void dead_cb(FtObject *op, void *arg)
+{
+    GcWork *w = arg;
+    FT_ASSERT(w->ndead < w->capdead);
+    w->dead[w->ndead++] = op;
+}
+
+/* Merge every queue; -1 (nothing merged) if the death array can't grow. */
+static int merge_queues(GcWork *w)
+{
+    size_t q = count_queued_world_stopped();
+    if (q == 0)
+        return 0;
+    if (w->ndead + q > w->capdead) {
+        size_t cap = w->ndead + q;
+        FtObject **d = ft_mem_realloc(w->dead, cap * sizeof *d);
+        if (!d)
+            return -1;
+        w->dead = d;
+        w->capdead = cap;
+    }
+    ft__brc_merge_all_world_stopped(dead_cb, w);
+    return 0;
+}
+
+/* World running: the objects that died in a queue (count 0, merged). */
+static void free_dead(GcWork *w)
+{
+    for (size_t i = 0; i < w->ndead; i++)
+        ft__dealloc(w->dead[i]);
+    w->ndead = 0;
+}
+
+/* ---- Phase 2: gather ---- */
+
+static int gather_visit(FtObject *op, void *arg)
+{
+    GcWork *w = arg;
+    uint8_t b = bits_of(op);
+    if ((b & (FT_GC_TRACKED | FT_GC_FROZEN | FT_GC_UNREACHABLE)) != FT_GC_TRACKED)
+        return 0;   /* untracked, frozen, or already gathered */
+    if (ft_is_immortal(op))
+        return 0;
+    FtSsize rc = ft_refcount(op);
+    if (rc <= 0)
+        return 0;   /* being deallocated by a stopped thread: not ours */
+    if (w->n == w->cap) {
+        w->walk_full = 1;
+        return 1;
+    }
+    w->ent[w->n].op = op;
+    w->ent[w->n].tid = ft_atomic_load_relaxed(&op->ob_tid);
+    w->n++;
+    refs_set(op, (intptr_t)rc);
+    bits_set_ws(op, FT_GC_UNREACHABLE);
+    return 0;
+}
+
+/* Walk until every candidate is gathered; grow outside the walk (nothing
+ * may be allocated while mimalloc visits a heap) and walk again, skipping
+ * what is already gathered. */
+static int gather(GcWork *w)
+{
+    for (;;) {
+        w->walk_full = 0;
+        ft_heap_visit(gather_visit, w);
+        if (!w->walk_full)
+            return 0;
+        if (work_reserve(w, w->cap * 2) < 0)
+            return -1;
+    }
+}
+
+/* Undo phase 2 (out of memory before phase 5). */
+static void restore_all(GcWork *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        ft_atomic_store_relaxed(&op->ob_tid, w->ent[i].tid);
+        bits_clear_ws(op, FT_GC_UNREACHABLE);
+    }
+    w->n = 0;
+}
+
+/* ---- Phases 3 and 4: subtract, mark ---- */
+
+static int visit_decref(FtObject *op, void *arg)
+{
+    (void)arg;
+    if (bits_of(op) & FT_GC_UNREACHABLE)
+        refs_set(op, refs_get(op) - 1);
+    return 0;
+}
+
+static int visit_reach(FtObject *op, void *arg)
+{
+    GcWork *w = arg;
+    if (bits_of(op) & FT_GC_UNREACHABLE) {
+        bits_clear_ws(op, FT_GC_UNREACHABLE);
+        FT_ASSERT_INTERNAL(w->sp < w->cap);
+        w->stack[w->sp++] = op;
+    }
+    return 0;
+}
+
+static void propagate(GcWork *w)
+{
+    while (w->sp > 0)
+        traverse(w->stack[--w->sp], visit_reach, w);
+}
+
+static void subtract_refs(GcWork *w, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++)
+        traverse(w->ent[i].op, visit_decref, NULL);
+}
+
+/* The same with another thread subtracting concurrently: the decrement is
+ * an atomic RMW (relaxed: the join at the end of the parallel phase orders
+ * it before anyone reads the result). */
+static int visit_decref_mt(FtObject *op, void *arg)
+{
+    (void)arg;
+    if (bits_of(op) & FT_GC_UNREACHABLE)
+        atomic_fetch_sub_explicit(&op->ob_tid, 1, memory_order_relaxed);
+    return 0;
+}
+
+static void subtract_refs_mt(void *arg, size_t lo, size_t hi)
+{
+    GcWork *w = arg;
+    for (size_t i = lo; i < hi; i++)
+        traverse(w->ent[i].op, visit_decref_mt, NULL);
+}
+
+/* Roots are candidates still UNREACHABLE with gc_refs > 0. */
+static void mark_reachable(GcWork *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        if (!(bits_of(op) & FT_GC_UNREACHABLE))
+            continue;
+        intptr_t refs = refs_get(op);
+        if (refs < 0)
+            ft_fatal_object(op, "gc: tp_traverse reports more references "
+                                "than the object's count");
+        if (refs > 0) {
+            bits_clear_ws(op, FT_GC_UNREACHABLE);
+            w->stack[w->sp++] = op;
+            propagate(w);
+        }
+    }
+}
+
+/* ---- Phase 5: scan; phase 6: weak references ---- */
+
+static size_t count_garbage(GcWork *w)
+{
+    size_t g = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (bits_of(w->ent[i].op) & FT_GC_UNREACHABLE)
+            g++;
+    return g;
+}
+
+/* Room for every weakref callback that phase 6 may queue: at most one per
+ * weak reference to a garbage object. Counted before anything is cleared,
+ * so that failing here can still restore everything. ft_weakref_count on a
+ * garbage object is safe with the world stopped: no thread can be inside an
+ * operation on an object it holds no reference to, so no lock it might
+ * take is held by a stopped thread. */
+static int reserve_wrcb(GcWork *w)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        if ((bits_of(op) & FT_GC_UNREACHABLE) && ft__weakref_has_refs(op))
+            need += (size_t)ft_weakref_count(op);
+    }
+    if (need <= w->capwr)
+        return 0;
+    FtObject **p = ft_mem_realloc(w->wrcb, need * sizeof *p);
+    if (!p)
+        return -1;
+    w->wrcb = p;
+    w->capwr = need;
+    return 0;
+}
+
+/* Restore every ob_tid; keep the garbage (still UNREACHABLE) at the front
+ * of the entry array with one strong reference each. */
+static void scan(GcWork *w)
+{
+    size_t g = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        ft_atomic_store_relaxed(&op->ob_tid, w->ent[i].tid);
+        if (bits_of(op) & FT_GC_UNREACHABLE) {
+            ft_incref(op);
+            w->ent[g++].op = op;
+        }
+    }
+    w->n = g;
+}
+
+static void wr_cleared(FtObject *wr, void *arg)
+{
+    GcWork *w = arg;
+    /* A weak reference that is garbage itself gets no callback. */
+    if ((bits_of(wr) & FT_GC_UNREACHABLE) || !ft__weakref_has_callback(wr))
+        return;
+    FT_ASSERT(w->nwr < w->capwr);
+    ft_incref(wr);
+    w->wrcb[w->nwr++] = wr;
+}
+
+static void clear_weakrefs(GcWork *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        if (ft__weakref_has_refs(op))
+            ft__weakrefs_clear_world_stopped(op, wr_cleared, w);
+    }
+}
+
+/* ---- Phase 7: callbacks and finalizers (world running) ---- */
+
+static void run_wr_callbacks(GcWork *w)
+{
+    for (size_t i = 0; i < w->nwr; i++) {
+        ft__weakref_run_callback(w->wrcb[i]);
+        ft_decref(w->wrcb[i]);
+    }
+    w->nwr = 0;
+}
+
+/* Returns the number of finalizers run. */
+static size_t finalize_garbage(GcWork *w)
+{
+    size_t ran = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        void (*fin)(FtObject *) = op->ob_type->tp_finalize;
+        if (!fin || (ft__gc_bits(op) & FT_GC_FINALIZED))
+            continue;
+        ft__gc_bits_set(op, FT_GC_FINALIZED);
+        FtErrorState saved;
+        ft_error_fetch(&saved);
+        fin(op);
+        ft_error_restore(&saved);
+        ran++;
+    }
+    return ran;
+}
+
+/* ---- Phase 8: resurrection check (world stopped) ---- */
+
+/* Entries [0, n) are garbage. Afterwards [0, n) is what is still garbage
+ * and the returned number of survivors (resurrected, or untracked by a
+ * finalizer) follow it; their strong references are dropped by the caller.
+ * No allocation: the mark stack already holds one slot per entry. */
+static size_t check_resurrected(GcWork *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        if (!(bits_of(op) & FT_GC_TRACKED)) {
+            bits_clear_ws(op, FT_GC_UNREACHABLE);   /* untracked: survivor */
+            continue;
+        }
+        w->ent[i].tid = ft_atomic_load_relaxed(&op->ob_tid);
+        refs_set(op, (intptr_t)ft_refcount(op) - 1);   /* minus ours */
+        bits_set_ws(op, FT_GC_SCRATCH);                /* ob_tid borrowed */
+    }
+    for (size_t i = 0; i < w->n; i++)
+        if (bits_of(w->ent[i].op) & FT_GC_SCRATCH)
+            traverse(w->ent[i].op, visit_decref, NULL);
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        if ((bits_of(op) & FT_GC_UNREACHABLE) && refs_get(op) > 0) {
+            bits_clear_ws(op, FT_GC_UNREACHABLE);
+            w->stack[w->sp++] = op;
+            propagate(w);
+        }
+    }
+    /* Restore, and partition: garbage first, survivors after. */
+    size_t g = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        if (bits_of(op) & FT_GC_SCRATCH) {
+            ft_atomic_store_relaxed(&op->ob_tid, w->ent[i].tid);
+            bits_clear_ws(op, FT_GC_SCRATCH);
+        }
+        if (bits_of(op) & FT_GC_UNREACHABLE) {
+            w->ent[i].op = w->ent[g].op;
+            w->ent[g].op = op;
+            g++;
+        }
+    }
+    size_t survivors = w->n - g;
+    w->n = g;
+    return survivors;
+}
+
+/* ---- Phase 9: clear and free (world running) ---- */
+
+static void drop_survivors(GcWork *w, size_t survivors)
+{
+    for (size_t i = w->n; i < w->n + survivors; i++)
+        ft_decref(w->ent[i].op);
+}
+
+static FtSsize delete_garbage(GcWork *w)
+{
+    int saveall = ft_atomic_load_relaxed(&ft__gc.debug) & FT_GC_DEBUG_SAVEALL;
+    FtSsize collected = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        FtObject *op = w->ent[i].op;
+        ft__gc_bits_clear(op, FT_GC_UNREACHABLE);
+        collected++;
+        if (saveall) {
+            ft__gc_save_garbage(op);
+        } else if (ft__gc_is_tracked(op) && op->ob_type->tp_clear) {
+            FtErrorState saved;
+            ft_error_fetch(&saved);
+            op->ob_type->tp_clear(op);
+            ft_error_restore(&saved);
+        }
+        ft_decref(op);
+    }
+    w->n = 0;
+    return collected;
+}
+
+static void debug_collectable(GcWork *w)
+{
+    if (!(ft_atomic_load_relaxed(&ft__gc.debug) & FT_GC_DEBUG_COLLECTABLE))
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        ft__gc_debug_print("gc: collectable <%s %p>\n",
+                           w->ent[i].op->ob_type->tp_name,
+                           (void *)w->ent[i].op);
+}
+
+/* ---- The stopped part of the first pass: phases 1-6 ---- */
+
+static int find_garbage_world_stopped(GcWork *w)
+{
+    uint64_t t0 = ft__now_ns();
+    if (merge_queues(w) < 0)
+        return -1;
+    uint64_t t1 = ft__now_ns();
+    w->info->merge_ns += t1 - t0;
+    FT_ASSERT_EXPENSIVE(ft_heap_validate(0) >= 0);
+    if (gather(w) < 0) {
+        restore_all(w);
+        return -1;
+    }
+    w->ncandidates = w->n;
+    if (ft__gc_parallel_run(subtract_refs_mt, w, w->n) < 0)
+        subtract_refs(w, 0, w->n);
+    mark_reachable(w);
+    if (count_garbage(w) > 0 && reserve_wrcb(w) < 0) {
+        restore_all(w);
+        return -1;
+    }
+    scan(w);
+    clear_weakrefs(w);
+    FT_ASSERT_EXPENSIVE(ft_heap_validate(0) >= 0);
+    w->info->mark_ns += ft__now_ns() - t1;
+    return 0;
+}
+
+int ft__gc_small_arrays;
+
+static size_t initial_capacity(void)
+{
+    if (ft__gc_small_arrays)
+        return 16;
+    int64_t est = ft_atomic_load_relaxed(&ft__gc.live_after)
+                + ft_atomic_load_relaxed(&ft__gc.count);
+    if (est < 0)
+        est = 0;
+    return (size_t)est + (size_t)est / 8 + 256;
+}
+
+static uint64_t stop(FtGcInfo *info)
+{
+    uint64_t t = ft__now_ns();
+    info->stop_ns += ft_world_stop();
+    return t;
+}
+
+static void start(FtGcInfo *info, uint64_t since)
+{
+    ft_world_start();
+    info->pause_ns += ft__now_ns() - since;
+}
+
+/* Phases 7-9. Returns the number collected. */
+static FtSsize finish(GcWork *w)
+{
+    FtGcInfo *info = w->info;
+    uint64_t t0 = ft__now_ns();
+    free_dead(w);
+    debug_collectable(w);
+    run_wr_callbacks(w);
+    size_t survivors = 0;
+    if (finalize_garbage(w) > 0) {
+        uint64_t since = stop(info);
+        (void)merge_queues(w);   /* on failure: conservative, see head */
+        survivors = check_resurrected(w);
+        start(info, since);
+        free_dead(w);
+        drop_survivors(w, survivors);
+    }
+    uint64_t t1 = ft__now_ns();
+    info->finalize_ns += t1 - t0;
+    FtSsize collected = delete_garbage(w);
+    info->sweep_ns += ft__now_ns() - t1;
+    ft_atomic_store_relaxed(&ft__gc.live_after,
+                            (int64_t)(w->ncandidates - (size_t)collected));
+    return collected;
+}
+
+FtSsize ft__gc_collect_locked(int reason, FtGcInfo *info)
+{
+    (void)reason;
+    memset(info, 0, sizeof *info);
+    GcWork w = { .info = info };
+    if (work_reserve(&w, initial_capacity()) < 0) {
+        work_free(&w);
+        return -1;
+    }
+
+    uint64_t since = stop(info);
+    /* The trigger counts from here (world stopped: the owners' deltas can
+     * be reset on their behalf). */
+    ft_atomic_store_relaxed(&ft__gc.count, 0);
+    FT_FOREACH_THREAD(ts)
+        ts->gc_alloc_delta = 0;
+    int rc = find_garbage_world_stopped(&w);
+    start(info, since);
+    info->objects_scanned = (FtSsize)w.ncandidates;
+
+    FtSsize collected = -1;
+    if (rc < 0)
+        free_dead(&w);    /* they died in the queues: still ours to free */
+    else
+        collected = finish(&w);
+    work_free(&w);
+    info->collected = collected < 0 ? 0 : collected;
+    return collected;
+}

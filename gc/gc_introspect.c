@@ -1,0 +1,249 @@
+/* gc/gc_introspect.c: the collector's view of the heap, for callers:
+ * get_objects, get_referrers, get_referents, is_tracked, is_finalized,
+ * freeze / unfreeze / get_freeze_count.
+ *
+ * Every walk runs with the world stopped (ft_world_stop serialises it with
+ * the collector's own stopped phases), so what it returns is a consistent
+ * snapshot. Nothing may be allocated while mimalloc visits a heap, so the
+ * results go into a raw array allocated before the stop; a walk that finds
+ * more than fits keeps counting, and the call retries once the world runs
+ * again with an array of the counted size. The array holds strong
+ * references taken with the world stopped (ordinary increments); the list
+ * is built after the restart.
+ *
+ * What the walks report: tracked objects that are not frozen, not garbage
+ * of a collection in progress (UNREACHABLE), and not being deallocated
+ * (count 0: taking a reference would resurrect a dying object).
+ *
+ * Callable from any attached thread, also from a finalizer or a gc
+ * callback. */
+#include "runtime/internal.h"
+#include "gc/gc.h"
+#include "threads/tstate.h"
+
+/* ---- Snapshot arrays ---- */
+
+typedef struct Snap {
+    FtObject **items;
+    size_t n, cap;      /* items stored (each a strong reference) */
+    size_t seen;        /* items that matched, stored or not */
+    FtObject *target;   /* get_referrers: a tuple or one object */
+    int hit;            /* get_referrers: the traverse found a target */
+} Snap;
+
+static int snap_push(Snap *s, FtObject *op)
+{
+    s->seen++;
+    if (s->n < s->cap) {
+        ft_incref(op);
+        s->items[s->n++] = op;
+    }
+    return 0;
+}
+
+static void snap_release(Snap *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        ft_decref(s->items[i]);
+    ft_mem_free(s->items);
+    s->items = NULL;
+    s->n = 0;
+}
+
+/* A list of the snapshot (new reference), releasing the snapshot. */
+static FtObject *snap_to_list(Snap *s)
+{
+    FtObject *list = ft_list_from_array(s->items, (FtSsize)s->n);
+    snap_release(s);
+    return list;
+}
+
+static int reportable(FtObject *op)
+{
+    uint8_t b = ft__gc_bits(op);
+    if ((b & (FT_GC_TRACKED | FT_GC_FROZEN | FT_GC_UNREACHABLE)) != FT_GC_TRACKED)
+        return 0;
+    return ft_refcount(op) > 0;
+}
+
+/* Run `walk` with the world stopped over a snapshot array, retrying with
+ * the counted size until everything fit. Returns the list or NULL. */
+static FtObject *snapshot(void (*walk)(Snap *s), Snap *proto, size_t guess)
+{
+    size_t cap = guess + 64;
+    for (;;) {
+        Snap s = *proto;
+        s.items = ft_mem_alloc(cap * sizeof *s.items);
+        if (!s.items)
+            return NULL;
+        s.cap = cap;
+        ft_world_stop();
+        walk(&s);
+        ft_world_start();
+        if (s.seen <= s.cap)
+            return snap_to_list(&s);
+        cap = s.seen + s.seen / 8 + 64;
+        snap_release(&s);
+    }
+}
+
+/* ---- get_objects ---- */
+
+static int objects_visit(FtObject *op, void *arg)
+{
+    if (reportable(op))
+        snap_push(arg, op);
+    return 0;
+}
+
+static void objects_walk(Snap *s)
+{
+    ft_heap_visit(objects_visit, s);
+}
+
+FtObject *ft_gc_get_objects(void)
+{
+    ft__tstate_checked(__func__);
+    Snap proto = { 0 };
+    int64_t guess = ft_atomic_load_relaxed(&ft__gc.live_after)
+                  + ft_atomic_load_relaxed(&ft__gc.count);
+    return snapshot(objects_walk, &proto, guess > 0 ? (size_t)guess : 0);
+}
+
+/* ---- get_referrers ---- */
+
+static int is_target(Snap *s, FtObject *op)
+{
+    FtObject *t = s->target;
+    if (op == t)
+        return 1;
+    if (ft_is_tuple(t)) {
+        FtSsize n = ((FtVarObject *)t)->ob_size;
+        for (FtSsize i = 0; i < n; i++)
+            if (ft_tuple_borrow_item(t, i) == op)
+                return 1;
+    }
+    return 0;
+}
+
+static int referrer_child(FtObject *child, void *arg)
+{
+    Snap *s = arg;
+    if (is_target(s, child)) {
+        s->hit = 1;
+        return 1;       /* stop this traverse */
+    }
+    return 0;
+}
+
+static int referrers_visit(FtObject *op, void *arg)
+{
+    Snap *s = arg;
+    if (op == s->target || !reportable(op))
+        return 0;
+    s->hit = 0;
+    op->ob_type->tp_traverse(op, referrer_child, s);
+    if (s->hit)
+        snap_push(s, op);
+    return 0;
+}
+
+static void referrers_walk(Snap *s)
+{
+    ft_heap_visit(referrers_visit, s);
+}
+
+FtObject *ft_gc_get_referrers(FtObject *objs)
+{
+    ft__tstate_checked(__func__);
+    Snap proto = { .target = objs };
+    return snapshot(referrers_walk, &proto, 16);
+}
+
+/* ---- get_referents ---- */
+
+static int referent_child(FtObject *child, void *arg)
+{
+    return snap_push(arg, child);
+}
+
+static void referents_walk(Snap *s)
+{
+    FtObject *op = s->target;
+    if (ft__type_is_gc(op->ob_type) && op->ob_type->tp_traverse)
+        op->ob_type->tp_traverse(op, referent_child, s);
+}
+
+FtObject *ft_gc_get_referents(FtObject *op)
+{
+    ft__tstate_checked(__func__);
+    Snap proto = { .target = op };
+    return snapshot(referents_walk, &proto, 16);
+}
+
+/* ---- Bits ---- */
+
+int ft_gc_is_tracked(FtObject *op)
+{
+    return ft__gc_is_tracked(op);
+}
+
+int ft_gc_is_finalized(FtObject *op)
+{
+    return (ft__gc_bits(op) & FT_GC_FINALIZED) != 0;
+}
+
+/* ---- freeze / unfreeze ---- */
+
+enum { FREEZE, UNFREEZE, COUNT_FROZEN };
+
+typedef struct FreezeArg {
+    int mode;
+    int64_t n;
+} FreezeArg;
+
+static int freeze_visit(FtObject *op, void *arg)
+{
+    FreezeArg *a = arg;
+    uint8_t b = ft__gc_bits(op);
+    if (!(b & FT_GC_TRACKED) || (b & FT_GC_UNREACHABLE))
+        return 0;
+    int frozen = (b & FT_GC_FROZEN) != 0;
+    if (a->mode == FREEZE && !frozen)
+        ft__gc_bits_set(op, FT_GC_FROZEN);
+    else if (a->mode == UNFREEZE && frozen)
+        ft__gc_bits_clear(op, FT_GC_FROZEN);
+    else if (!(a->mode == COUNT_FROZEN && frozen))
+        return 0;
+    a->n++;
+    return 0;
+}
+
+static int64_t freeze_walk(int mode)
+{
+    ft__tstate_checked(__func__);
+    FreezeArg a = { .mode = mode };
+    ft_world_stop();
+    ft_heap_visit(freeze_visit, &a);
+    ft_world_start();
+    return a.n;
+}
+
+void ft_gc_freeze(void)
+{
+    freeze_walk(FREEZE);
+    /* Frozen objects are no longer candidates: the trigger scales with
+     * what is left. */
+    ft_atomic_store_relaxed(&ft__gc.live_after, 0);
+}
+
+void ft_gc_unfreeze(void)
+{
+    int64_t n = freeze_walk(UNFREEZE);
+    ft_atomic_add_relaxed(&ft__gc.live_after, n);
+}
+
+FtSsize ft_gc_get_freeze_count(void)
+{
+    return (FtSsize)freeze_walk(COUNT_FROZEN);
+}
