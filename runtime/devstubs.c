@@ -14,6 +14,9 @@ WEAK FtObject *const ft__true_ptr = &dummy_true;
 WEAK FtObject *const ft__false_ptr = &dummy_false;
 WEAK FtObject ft__none_object;
 WEAK FtObject *ft_str_from_format(const char *fmt, ...) { (void)fmt; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
+WEAK FtObject *ft_str_from_utf8(const char *s, FtSsize len) { (void)s; (void)len; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
+WEAK const char *ft_str_as_utf8(FtObject *op, FtSsize *len_out) { (void)op; (void)len_out; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
+WEAK int ft_str_equal_cstr(FtObject *a, const char *utf8) { (void)a; (void)utf8; return 0; }
 WEAK FtObject *ft_iter(FtObject *op) { (void)op; ft_error_set(FT_ERR_STATE, "iter not linked"); return NULL; }
 WEAK FtObject *ft_iter_next(FtObject *op) { (void)op; return NULL; }
 WEAK void ft__critical_sections_suspend(FtThreadState *ts) { (void)ts; }

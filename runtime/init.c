@@ -11,6 +11,9 @@
 static const FtSubsystem subsystems[] = {
     { "object", ft__object_init, NULL },
     { "gc", ft__gc_init, ft__gc_fini },
+    { "int", ft__int_init, NULL },
+    { "bool", ft__bool_init, NULL },
+    { "float", ft__float_init, NULL },
     /* append subsystems here, in dependency order */
 };
 

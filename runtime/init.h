@@ -22,5 +22,8 @@ int ft__dict_init(void);
 int ft__set_init(void);
 int ft__gc_init(void);
 void ft__gc_fini(void);
+int ft__int_init(void);
+int ft__bool_init(void);
+int ft__float_init(void);
 
 #endif /* FT_RUNTIME_INIT_H */
