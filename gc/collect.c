@@ -127,6 +127,17 @@ static int work_reserve(GcWork *w, size_t cap)
     return 0;
 }
 
+/* Fault the arrays' pages in before the world stops: fresh large blocks
+ * come zero-filled from the kernel on first touch, which would otherwise
+ * happen inside the pause (measured: ~15% of it). */
+static void work_prefault(GcWork *w)
+{
+    for (size_t off = 0; off < w->cap * sizeof *w->ent; off += 4096)
+        ((volatile char *)w->ent)[off] = 0;
+    for (size_t off = 0; off < w->cap * sizeof *w->stack; off += 4096)
+        ((volatile char *)w->stack)[off] = 0;
+}
+
 static void work_free(GcWork *w)
 {
     ft_mem_free(w->ent);
@@ -583,6 +594,7 @@ FtSsize ft__gc_collect_locked(int reason, FtGcInfo *info)
         work_free(&w);
         return -1;
     }
+    work_prefault(&w);
 
     uint64_t since = stop(info);
     /* The trigger counts from here (world stopped: the owners' deltas can
