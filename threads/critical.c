@@ -1,0 +1,239 @@
+/* threads/critical.c: critical sections on one or two objects
+ * (threads/lock.h), and their suspension while the thread is detached.
+ *
+ * A critical section holds the per-object mutex of one object, or of two
+ * objects locked in ADDRESS ORDER (lower address first, enforced in
+ * ft__cs2_begin), so two threads locking the same pair in opposite argument
+ * order cannot deadlock.
+ *
+ * The thread's active sections form a stack, linked through
+ * FtCriticalSection.prev; FtThreadState.critical_section is the top. Both
+ * are tagged pointers (sections are at least 4-byte aligned):
+ *
+ *   bit 0  CS_INACTIVE  the section is suspended: its mutexes are released
+ *   bit 1  CS_TWO       the section is an FtCriticalSection2
+ *
+ * Invariants (all owner-only state, no other thread reads it):
+ *   1. If a section is inactive, every section below it is inactive.
+ *   2. While the thread runs attached, the top section is active.
+ *   3. A pushed section's obj (obj2) is non-NULL exactly when it holds (or,
+ *      inactive, must re-take) that mutex. A section that was NOT pushed
+ *      (nested on an object the top already holds) has obj == NULL.
+ *
+ * Suspension: when the thread detaches (ft_blocking_begin, parking on a
+ * mutex, a safepoint that parks), ft__critical_sections_suspend releases the
+ * mutex of every active section and marks them inactive. On re-attach,
+ * ft__critical_sections_resume re-locks only the TOP section; the ones below
+ * are re-locked one by one as the sections above them end (pop). So a
+ * thread never holds, while blocked, a lock it took in a critical section
+ * (the exception: the first mutex of a two-object section while it waits
+ * for the second, which is safe because of address order).
+ *
+ * Nesting on the same object: if the top section already holds the object,
+ * a new section on it is not pushed and locks nothing (as CPython's
+ * _PyCriticalSection_BeginSlow). If a LOWER section holds it, the new section
+ * parks; parking suspends the lower section, which releases the object to
+ * us: no self-deadlock, at the cost of one park.
+ *
+ * Who may call: attached threads (ft__cs_*); the thread machinery calls the
+ * suspend/resume hooks on detach/attach. Mode gil: the macros compile to
+ * nothing, and nothing here is ever pushed.
+ */
+#include "runtime/internal.h"
+#include "threads/lock.h"
+#include "threads/tstate.h"
+
+#define CS_INACTIVE ((uintptr_t)0x1)
+#define CS_TWO      ((uintptr_t)0x2)
+#define CS_MASK     ((uintptr_t)0x3)
+
+_Static_assert(_Alignof(FtCriticalSection) >= 4,
+               "critical sections carry two tag bits in their address");
+
+static inline FtCriticalSection *untag(uintptr_t t)
+{
+    return (FtCriticalSection *)(t & ~CS_MASK);
+}
+
+static inline int is_active(uintptr_t t)
+{
+    return t != 0 && !(t & CS_INACTIVE);
+}
+
+static FtThreadState *cs_tstate(void)
+{
+    FtThreadState *ts = ft__tstate();
+    if (FT_UNLIKELY(!ts))
+        ft_fatal("critical section used by a thread that is not attached");
+    return ts;
+}
+
+/* One CAS, as ft__mutex_lock's fast path; 1 if we took the lock. */
+static inline int try_lock(FtObject *op)
+{
+    uint8_t expected = 0;
+    /* acquire: pairs with the release in ft__mutex_unlock. */
+    return atomic_compare_exchange_strong_explicit(&op->ob_mutex, &expected,
+        FT_MUTEX_LOCKED, memory_order_acquire, memory_order_relaxed);
+}
+
+/* 1 if the (active) section tagged t holds op. */
+static int section_holds(uintptr_t t, FtObject *op)
+{
+    FtCriticalSection *c = untag(t);
+    if (c->obj == op)
+        return 1;
+    return (t & CS_TWO) && ((FtCriticalSection2 *)c)->obj2 == op;
+}
+
+/* ---- One object ---- */
+
+void ft__cs_begin(FtCriticalSection *cs, FtObject *op)
+{
+    FtThreadState *ts = cs_tstate();
+    uintptr_t top = ts->critical_section;
+    if (FT_LIKELY(try_lock(op))) {
+        cs->obj = op;
+        cs->prev = top;
+        ts->critical_section = (uintptr_t)cs;
+        return;
+    }
+    if (top && section_holds(top, op)) {
+        cs->obj = NULL;            /* nested: not pushed (invariant 3) */
+        cs->prev = 0;
+        return;
+    }
+    /* Push first with obj NULL: if we park, the suspension must not
+     * "release" a mutex we do not hold yet. */
+    cs->obj = NULL;
+    cs->prev = top;
+    ts->critical_section = (uintptr_t)cs;
+    ft__mutex_lock(op);
+    cs->obj = op;
+}
+
+/* Pop cs (the top) and resume the section below if it was suspended. */
+static void pop(FtThreadState *ts, FtCriticalSection *cs)
+{
+    FT_ASSERT(untag(ts->critical_section) == cs);
+    ts->critical_section = cs->prev;
+    if (cs->prev & CS_INACTIVE)
+        ft__critical_sections_resume(ts);
+}
+
+void ft__cs_end(FtCriticalSection *cs)
+{
+    if (cs->obj == NULL)
+        return;                    /* nested section, never pushed */
+    FtThreadState *ts = cs_tstate();
+    ft__mutex_unlock(cs->obj);
+    pop(ts, cs);
+}
+
+/* ---- Two objects ---- */
+
+void ft__cs2_begin(FtCriticalSection2 *cs, FtObject *a, FtObject *b)
+{
+    if (a == b) {
+        ft__cs_begin(&cs->base, a);
+        cs->obj2 = NULL;
+        return;
+    }
+    if ((uintptr_t)a > (uintptr_t)b) {   /* address order: lower first */
+        FtObject *t = a;
+        a = b;
+        b = t;
+    }
+    FtThreadState *ts = cs_tstate();
+    int have_a = try_lock(a);
+    if (FT_LIKELY(have_a) && try_lock(b)) {
+        cs->base.obj = a;
+        cs->obj2 = b;
+        cs->base.prev = ts->critical_section;
+        ts->critical_section = (uintptr_t)cs | CS_TWO;
+        return;
+    }
+    cs->base.obj = have_a ? a : NULL;
+    cs->obj2 = NULL;
+    cs->base.prev = ts->critical_section;
+    ts->critical_section = (uintptr_t)cs | CS_TWO;
+    if (!have_a) {
+        ft__mutex_lock(a);
+        cs->base.obj = a;
+    }
+    /* If we park here, the suspension releases a (recorded above) and the
+     * resumption re-takes it before we continue waiting for b. */
+    ft__mutex_lock(b);
+    cs->obj2 = b;
+}
+
+void ft__cs2_end(FtCriticalSection2 *cs)
+{
+    if (cs->obj2 == NULL) {        /* a == b: a one-object section */
+        ft__cs_end(&cs->base);
+        return;
+    }
+    FtThreadState *ts = cs_tstate();
+    ft__mutex_unlock(cs->obj2);
+    ft__mutex_unlock(cs->base.obj);
+    pop(ts, &cs->base);
+}
+
+/* ---- Suspension (detach) and resumption (attach) ---- */
+
+void ft__critical_sections_suspend(FtThreadState *ts)
+{
+    uintptr_t *tagp = &ts->critical_section;
+    /* Stop at the first inactive section: the rest are inactive too
+     * (invariant 1). */
+    while (is_active(*tagp)) {
+        FtCriticalSection *c = untag(*tagp);
+        if ((*tagp & CS_TWO) && ((FtCriticalSection2 *)c)->obj2)
+            ft__mutex_unlock(((FtCriticalSection2 *)c)->obj2);
+        if (c->obj)
+            ft__mutex_unlock(c->obj);
+        *tagp |= CS_INACTIVE;
+        tagp = &c->prev;
+    }
+}
+
+void ft__critical_sections_resume(FtThreadState *ts)
+{
+    uintptr_t top = ts->critical_section;
+    if (top == 0 || !(top & CS_INACTIVE))
+        return;
+    FtCriticalSection *c = untag(top);
+    FtCriticalSection2 *c2 = (top & CS_TWO) ? (FtCriticalSection2 *)c : NULL;
+    FtObject *a = c->obj, *b = c2 ? c2->obj2 : NULL;
+    /* Clear the fields while we lock: locking may park, and parking
+     * detaches (suspend) and re-attaches (resume) again; those nested calls
+     * must neither release nor re-take what we do not hold yet. */
+    c->obj = NULL;
+    if (c2)
+        c2->obj2 = NULL;
+    if (a) {
+        ft__mutex_lock(a);
+        c->obj = a;
+    }
+    if (b) {
+        ft__mutex_lock(b);
+        c2->obj2 = b;
+    }
+    ts->critical_section &= ~CS_INACTIVE;
+}
+
+int ft__cs_held(FtObject *op)
+{
+#if FT_MODE_GIL
+    (void)op;
+    return 1;
+#else
+    FtThreadState *ts = ft__tstate();
+    if (!ts)
+        return 0;
+    for (uintptr_t t = ts->critical_section; is_active(t); t = untag(t)->prev)
+        if (section_holds(t, op))
+            return 1;
+    return 0;
+#endif
+}
