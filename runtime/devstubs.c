@@ -9,10 +9,10 @@
 
 #define WEAK __attribute__((weak))
 
-static FtObject dummy_true, dummy_false;
+static FtObject dummy_true = FT_STATIC_OBJECT_HEAD(&ft_object_type), dummy_false = FT_STATIC_OBJECT_HEAD(&ft_object_type);
 WEAK FtObject *const ft__true_ptr = &dummy_true;
 WEAK FtObject *const ft__false_ptr = &dummy_false;
-WEAK FtObject ft__none_object;
+WEAK FtObject ft__none_object = FT_STATIC_OBJECT_HEAD(&ft_object_type);
 WEAK FtObject *ft_str_from_format(const char *fmt, ...) { (void)fmt; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
 WEAK FtObject *ft_str_from_utf8(const char *s, FtSsize len) { (void)s; (void)len; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
 WEAK const char *ft_str_as_utf8(FtObject *op, FtSsize *len_out) { (void)op; (void)len_out; ft_error_set(FT_ERR_STATE, "str not linked"); return NULL; }
@@ -30,3 +30,9 @@ WEAK void ft__qsbr_barrier(void) { }
 WEAK void ft__object_free_delayed(FtObject *op) { ft__object_release_block(op); }
 WEAK void ft__gc_on_safepoint(FtThreadState *ts) { ft__breaker_clear(ts, FT_BREAK_GC); }
 WEAK void ft__gc_on_detach(FtThreadState *ts) { (void)ts; }
+#include "runtime/weakref.h"
+WEAK int ft__weakref_has_refs(FtObject *op) { (void)op; return 0; }
+WEAK FtSsize ft_weakref_count(FtObject *op) { (void)op; return 0; }
+WEAK int ft__weakref_has_callback(FtObject *wr) { (void)wr; return 0; }
+WEAK void ft__weakrefs_clear_world_stopped(FtObject *op, FtWeakrefVisit visit, void *arg) { (void)op; (void)visit; (void)arg; }
+WEAK void ft__weakref_run_callback(FtObject *wr) { (void)wr; }
