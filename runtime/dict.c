@@ -164,6 +164,18 @@ static size_t find_empty_slot(FtDictKeys *k, int64_t hash)
     return i;
 }
 
+/* Every mutation bumps ma_version (lock held). Lock-free readers compare
+ * it around anything that may reach a safepoint: a changed version means
+ * the block they probe may have been unpublished and reclaimed, so they
+ * must not touch it again (pointer comparisons alone could be fooled by a
+ * reused address). Release: pairs with the acquire load in
+ * lookup_lockfree; a reader that sees the new version sees the new
+ * ma_keys stored before it. */
+static inline void bump_version(FtDict *d)
+{
+    FT_STORE_RELEASE(d->ma_version, d->ma_version + 1);
+}
+
 /* ---- Sharing (I3) ---- */
 
 static inline void publish_item(FtObject *op)
@@ -236,7 +248,8 @@ static int resize_locked(FtDict *d, uint8_t log2_size, int kind)
     /* release: pairs with the acquire load of ma_keys in the lock-free
      * lookup; the new block's contents are visible before its address. */
     FT_STORE_RELEASE(d->ma_keys, newk);
-    d->ma_version = ++version;
+    bump_version(d);
+    version = d->ma_version;
     keys_free(oldk, ft__object_is_shared(&d->ob_base));
     return d->ma_version == version ? 0 : 1;
 }
@@ -262,6 +275,7 @@ FtSsize ft__dict_lookup_locked(FtDict *d, FtObject *key, int64_t hash)
     int key_is_str = ft_is_str(key);
 restart:;
     FtDictKeys *k = d->ma_keys;
+    uint64_t version = d->ma_version;
     size_t mask = dk_mask(k), perturb = (size_t)hash, i = (size_t)hash & mask;
     for (;; PROBE_NEXT(i, perturb, mask)) {
         FtSsize ix = ix_load(k, i);
@@ -285,7 +299,7 @@ restart:;
         ft_decref(ek);
         if (cmp < 0)
             return FT_DKIX_ERROR;
-        if (d->ma_keys != k || *kp != ek)
+        if (d->ma_version != version)
             goto restart;       /* the comparison let a writer in */
         if (cmp > 0)
             return ix;
@@ -313,7 +327,7 @@ static void append_locked(FtDict *d, FtDictKeys *k, FtObject *key,
     k->dk_nentries = ix + 1;
     k->dk_usable--;
     FT_STORE_RELAXED(d->ma_used, d->ma_used + 1);
-    d->ma_version++;
+    bump_version(d);
 }
 
 int ft__dict_insert_locked(FtDict *d, FtObject *key, int64_t hash,
@@ -345,7 +359,7 @@ int ft__dict_insert_locked(FtDict *d, FtObject *key, int64_t hash,
             *old = *vp;
             /* release: a reader that loads the new value sees it built */
             FT_STORE_RELEASE(*vp, value);
-            d->ma_version++;
+            bump_version(d);
             return 0;
         }
         if (k->dk_usable <= 0) {
@@ -379,7 +393,7 @@ void ft__dict_delete_locked(FtDict *d, FtSsize ix, int64_t hash,
     FT_STORE_RELAXED(*vp, NULL);
     FT_STORE_RELAXED(*kp, NULL);
     FT_STORE_RELAXED(d->ma_used, d->ma_used - 1);
-    d->ma_version++;
+    bump_version(d);
 }
 
 FtDictKeys *ft__dict_detach_locked(FtDict *d)
@@ -388,7 +402,7 @@ FtDictKeys *ft__dict_detach_locked(FtDict *d)
     /* release: pairs with readers' acquire (the empty block is static). */
     FT_STORE_RELEASE(d->ma_keys, EMPTY_KEYS);
     FT_STORE_RELAXED(d->ma_used, 0);
-    d->ma_version++;
+    bump_version(d);
     return k;
 }
 
@@ -416,7 +430,7 @@ enum { LF_ERROR = -1, LF_MISSING = 0, LF_FOUND = 1, LF_RETRY = 2 };
  * for our grace period (I3), so immutable parts of a str can be read
  * without a reference; anything else gets one (try-incref) before user
  * code runs, and the table is re-checked afterwards. */
-static int lf_compare(FtDict *d, FtDictKeys *k, FtObject **kp, FtSsize ix,
+static int lf_compare(FtDict *d, uint64_t version, FtDictKeys *k, FtSsize ix,
                       FtObject *ek, FtObject *key, int key_is_str, int64_t hash)
 {
     int str_table = k->dk_kind == FT_DICT_KEYS_STR;
@@ -433,13 +447,20 @@ static int lf_compare(FtDict *d, FtDictKeys *k, FtObject **kp, FtSsize ix,
     ft_decref(ek);
     if (cmp < 0)
         return LF_ERROR;
-    if (FT_LOAD_ACQUIRE(d->ma_keys) != k || FT_LOAD_RELAXED(*kp) != ek)
-        return LF_RETRY;        /* k may be freed already: not touched again */
+    /* The comparison and the decref may have reached a safepoint (a
+     * quiescent state): k may have been replaced and reclaimed since. Only
+     * an unchanged version proves it was not; k is not touched otherwise. */
+    if (FT_LOAD_ACQUIRE(d->ma_version) != version)
+        return LF_RETRY;
     return cmp;
 }
 
 static int lookup_lockfree(FtDict *d, FtObject *key, int64_t hash, FtObject **out)
 {
+    /* acquire, version first: pairs with bump_version's release, so the
+     * keys block we load is at least as new as the version we compare
+     * against after any call that may reach a safepoint. */
+    uint64_t version = FT_LOAD_ACQUIRE(d->ma_version);
     /* acquire: pairs with the release store of ma_keys (resize, detach) */
     FtDictKeys *k = FT_LOAD_ACQUIRE(d->ma_keys);
     int key_is_str = ft_is_str(key);
@@ -458,7 +479,7 @@ static int lookup_lockfree(FtDict *d, FtObject *key, int64_t hash, FtObject **ou
             break;
         if (!ek)
             continue;           /* deleted (I1): the key is not here */
-        int r = lf_compare(d, k, kp, ix, ek, key, key_is_str, hash);
+        int r = lf_compare(d, version, k, ix, ek, key, key_is_str, hash);
         if (r == 1)
             break;
         if (r != 0)

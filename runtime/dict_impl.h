@@ -39,8 +39,8 @@
  * Field ownership: everything is written under the dict's per-object lock
  * (critical section). ma_used, ma_keys, the indices and the entries' key
  * and value slots are also read without the lock, so they are accessed
- * with FT_LOAD_* / FT_STORE_*. ma_version and the rest of the keys header
- * are read only under the lock.
+ * with FT_LOAD_* / FT_STORE_*, as is ma_version. The rest of the keys
+ * header is read only under the lock (or, immutable parts, by readers).
  */
 #ifndef FT_RUNTIME_DICT_IMPL_H
 #define FT_RUNTIME_DICT_IMPL_H
@@ -88,7 +88,8 @@ typedef struct FtDict {
     FtObject ob_base;
     FtSsize ma_used;            /* live items; FT_STORE under the lock,
                                  * FT_LOAD by len() */
-    uint64_t ma_version;        /* bumped by every mutation; lock held */
+    uint64_t ma_version;        /* bumped by every mutation: FT_STORE_RELEASE
+                                 * under the lock, FT_LOAD_ACQUIRE by readers */
     FtDictKeys *ma_keys;        /* FT_STORE_RELEASE under the lock,
                                  * FT_LOAD_ACQUIRE by readers (I2) */
     void *ma_values;            /* split-table values in CPython; always

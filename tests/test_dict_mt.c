@@ -252,6 +252,7 @@ static void test_concurrent_writers(void **state)
         args[t] = &w[t];
     }
     run_threads(3, range_writer, args);
+    assert_true(ft__object_is_shared(d));     /* marked by non-owner writes */
     assert_int_equal(ft_len(d), NKEYS);
     for (int i = 0; i < NKEYS; i++) {
         FtObject *v = ft_dict_get_item(d, keys_int[i]);
