@@ -1,6 +1,6 @@
 /* ftrt/thread.h: the runtime, thread states, safepoints, stop-the-world.
  *
- * A thread uses ftrt objects only while attached. States (docs/threads.md):
+ * A thread uses ftrt objects only while attached. States (docs/object-model.md, "Threads"):
  *
  *   DETACHED  --ft_blocking_end / attach-->  ATTACHED
  *   ATTACHED  --ft_blocking_begin-->         DETACHED
