@@ -23,4 +23,29 @@ int ft__weakref_has_callback(FtObject *wr);
  * over wr's lifetime), with the error indicator saved and restored. */
 void ft__weakref_run_callback(FtObject *wr);
 
+/* ---- For types that accept weak references (implemented in weakref.c) ----
+ * A type opts in by reserving a pointer-sized field, zeroed at creation, and
+ * setting tp_weaklistoffset to its offset; its tp_dealloc calls
+ * ft__weakrefs_clear(op) before dropping any reference. */
+
+/* Dealloc path (count reached zero, world running): detach every weak
+ * reference to op, then run the callbacks of those still alive (each at
+ * most once). Takes op's weak-list lock; runs callbacks without it. */
+void ft__weakrefs_clear(FtObject *op);
+
+/* PEP 442 from a dealloc (runtime/class.c): before running a finalizer on
+ * an object whose count reached zero, ft__weakrefs_mark_dying(op) makes
+ * ft_weakref_get return NULL for op even while the finalizer holds a
+ * temporary reference. After the finalizer, ft__finalizer_release(op)
+ * drops that temporary reference and returns the remaining count: > 0 if
+ * the finalizer resurrected op (weak references work again), 0 if op is
+ * dead (weak references stay blocked until cleared). The drop and the
+ * decision happen under op's weak-list lock, so no weak reference can take
+ * a reference in between. For types without weak references both only
+ * count. */
+void ft__weakrefs_mark_dying(FtObject *op);
+FtSsize ft__finalizer_release(FtObject *op);
+
+int ft__weakref_init(void);
+
 #endif /* FT_RUNTIME_WEAKREF_H */
