@@ -36,3 +36,6 @@ WEAK FtSsize ft_weakref_count(FtObject *op) { (void)op; return 0; }
 WEAK int ft__weakref_has_callback(FtObject *wr) { (void)wr; return 0; }
 WEAK void ft__weakrefs_clear_world_stopped(FtObject *op, FtWeakrefVisit visit, void *arg) { (void)op; (void)visit; (void)arg; }
 WEAK void ft__weakref_run_callback(FtObject *wr) { (void)wr; }
+WEAK FtObject *ft_list_new(FtSsize n) { (void)n; ft_error_set(FT_ERR_STATE, "list not linked"); return NULL; }
+WEAK int ft_list_append(FtObject *l, FtObject *item) { (void)l; (void)item; ft_error_set(FT_ERR_STATE, "list not linked"); return -1; }
+WEAK FtObject *ft_list_get_item(FtObject *l, FtSsize i) { (void)l; (void)i; ft_error_set(FT_ERR_STATE, "list not linked"); return NULL; }

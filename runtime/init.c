@@ -10,6 +10,7 @@
 
 static const FtSubsystem subsystems[] = {
     { "object", ft__object_init, NULL },
+    { "str", ft__str_init, ft__str_fini },
     { "gc", ft__gc_init, ft__gc_fini },
     { "int", ft__int_init, NULL },
     { "bool", ft__bool_init, NULL },
