@@ -152,15 +152,6 @@ static void work_free(GcWork *w)
 
 /* ---- Phases 1 and 8: merge queues ---- */
 
-static size_t count_queued_world_stopped(void)
-{
-    size_t n = 0;
-    FT_FOREACH_THREAD(ts)
-        for (FtMergeChunk *c = ts->merge_queue; c; c = c->next)
-            n += c->n;
-    return n;
-}
-
 static void dead_cb(FtObject *op, void *arg)
 {
     GcWork *w = arg;
@@ -171,7 +162,7 @@ static void dead_cb(FtObject *op, void *arg)
 /* Merge every queue; -1 (nothing merged) if the death array can't grow. */
 static int merge_queues(GcWork *w)
 {
-    size_t q = count_queued_world_stopped();
+    size_t q = ft__brc_queued_world_stopped();
     if (q == 0)
         return 0;
     if (w->ndead + q > w->capdead) {

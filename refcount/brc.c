@@ -229,6 +229,19 @@ void ft__brc_merge_all_world_stopped(void (*dead)(FtObject *, void *),
     }
 }
 
+size_t ft__brc_queued_world_stopped(void)
+{
+    size_t n = 0;
+    FT_FOREACH_THREAD(ts) {
+        Bucket *b = bucket_of(ts->id);
+        pthread_mutex_lock(&b->mu);
+        for (FtMergeChunk *c = ts->merge_queue; c; c = c->next)
+            n += c->n;
+        pthread_mutex_unlock(&b->mu);
+    }
+    return n;
+}
+
 void ft__brc_unregister(FtThreadState *ts)
 {
     Bucket *b = bucket_of(ts->id);

@@ -54,6 +54,11 @@ void ft__brc_merge_pending(struct FtThreadState *ts); /* owner, at a safepoint *
  * zero are passed to `dead` (which must not free them while the world is
  * stopped if it is walking heaps) or deallocated when dead is NULL. */
 void ft__brc_merge_all_world_stopped(void (*dead)(FtObject *op, void *arg), void *arg);
+/* World stopped: the number of objects waiting in all queues (an upper
+ * bound on the deaths ft__brc_merge_all_world_stopped reports). Reads each
+ * queue under its bucket lock: a thread that is attaching while the world
+ * is stopped may be registering its queue. */
+size_t ft__brc_queued_world_stopped(void);
 int ft__brc_register(struct FtThreadState *ts);
 /* Drain and close ts's queue (ts detaching, already merged its objects). */
 void ft__brc_unregister(struct FtThreadState *ts);

@@ -672,7 +672,12 @@ static void *churn_main(void *arg)
     Churn *c = arg;
     unsigned seed = (unsigned)c->seed;
     FtObject *keep[16] = { 0 };
-    while (!atomic_load(&c->stop)) {
+#if FT_TSAN || FT_ASAN
+    enum { ITER = 3000 };
+#else
+    enum { ITER = 30000 };
+#endif
+    for (int it = 0; it < ITER && !atomic_load(&c->stop); it++) {
         int k = rand_r(&seed) % 16;
         FT_SETREF(keep[k], ring(1 + rand_r(&seed) % 6));   /* old ring: garbage */
         if (rand_r(&seed) % 8 == 0)
