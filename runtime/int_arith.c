@@ -13,13 +13,23 @@
 #include <math.h>
 #include <float.h>
 
-/* Karatsuba cutoff in digits (both operands at least this long). Measured
- * on the build machine (x86-64, gcc -O2, debugoptimized) with the
- * bigint_mul loop in tests/test_int.c's "karatsuba_cutoff" note: squaring
- * n-digit values, Karatsuba with a schoolbook base wins from about 48
- * digits (n=40: 1.00x, n=48: 1.04x, n=64: 1.12x, n=128: 1.32x, n=1024:
- * 3.1x). CPython uses 70 with its own overheads. */
-#define FT_KARATSUBA_CUTOFF 48
+/* Karatsuba cutoff in digits: the shorter operand must have at least this
+ * many. Measured on the build machine (x86-64, 2 cores shared with other
+ * builds, gcc -O2; best of 5, microseconds per n x n-digit product, each
+ * column a build with that cutoff; compile with -DFT_KARATSUBA_CUTOFF=n):
+ *      n   school   k16    k24    k32    k48    k64
+ *     24    0.44    0.68   0.56   0.64   0.56   0.44
+ *     32    0.97    1.11   0.93   0.73   0.97   0.77
+ *     40    1.82    1.40   1.36   1.04   1.16   1.21
+ *     64    3.73    3.69   2.38   2.63   3.38   3.28
+ *    128   11.5    12.3   10.8    7.5   11.0    8.8
+ *    256   60.7    40.7   23.8   23.3   29.7   24.3
+ *    512  233      88     73     72     75     75
+ * Karatsuba starts winning between 24 and 32 digits; 32 is the best column
+ * overall (the numbers are noisy at the 10% level). CPython uses 70. */
+#ifndef FT_KARATSUBA_CUTOFF
+#define FT_KARATSUBA_CUTOFF 32
+#endif
 /* Burnikel-Ziegler takes over from algorithm D when the divisor and the
  * quotient both exceed this many bits (as CPython's _pylong, 4000 bits). */
 #define FT_BZ_LIMIT_BITS 4000

@@ -267,7 +267,7 @@ static void test_sizeof(void **state)
 static void test_big_identities(void **state)
 {
     uint64_t seed = 12345;
-    const FtSsize sizes[] = { 1, 2, 30, 47, 48, 49, 100, 140, 300, 700, 2000 };
+    const FtSsize sizes[] = { 1, 2, 30, 31, 32, 33, 47, 48, 100, 140, 300, 700, 2000 };
     for (size_t i = 0; i < FT_ARRAY_LEN(sizes); i++) {
         for (size_t j = 0; j <= i; j++) {
             FtObject *a = ft_int_random_digits(sizes[i], &seed);
