@@ -4,6 +4,7 @@
 #include "testutil.h"
 #include "runtime/str_impl.h"
 #include <stdio.h>
+#include <pthread.h>
 
 /* ---- helpers ---- */
 
@@ -195,6 +196,56 @@ static void sizes(void **state)
     s = ft_str_from_ucs4(cp, 2);
     assert_int_equal(ft_sizeof(s), 72 + 3 * 4);
     ft_decref(s);
+}
+
+/* Several threads fill the lazy caches (UTF-8, hash) of one shared string
+ * at once: all must see the same buffer and the same hash. */
+#define CACHE_THREADS 4
+
+typedef struct CacheRace {
+    FtObject *s;
+    pthread_barrier_t *bar;
+    const char *utf8;
+    int64_t hash;
+} CacheRace;
+
+static void *cache_racer(void *arg)
+{
+    CacheRace *r = arg;
+    ft_blocking_begin();
+    pthread_barrier_wait(r->bar);
+    ft_blocking_end();
+    r->utf8 = ft_str_as_utf8(r->s, NULL);
+    r->hash = ft_hash(r->s);
+    return NULL;
+}
+
+static void shared_caches(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        FtObject *s = ft_str_from_format("shared-%d-\xe2\x82\xac", round);
+        pthread_barrier_t bar;
+        pthread_barrier_init(&bar, NULL, CACHE_THREADS);
+        CacheRace r[CACHE_THREADS];
+        pthread_t t[CACHE_THREADS];
+        for (int i = 0; i < CACHE_THREADS; i++) {
+            r[i] = (CacheRace){ .s = s, .bar = &bar };
+            assert_int_equal(ft_thread_start(&t[i], cache_racer, &r[i]), 0);
+        }
+        ft_blocking_begin();
+        for (int i = 0; i < CACHE_THREADS; i++)
+            pthread_join(t[i], NULL);
+        ft_blocking_end();
+        for (int i = 0; i < CACHE_THREADS; i++) {
+            assert_non_null(r[i].utf8);
+            assert_ptr_equal(r[i].utf8, r[0].utf8);
+            assert_int_equal(r[i].hash, r[0].hash);
+        }
+        assert_ptr_equal(ft_str_as_utf8(s, NULL), r[0].utf8);
+        ft_decref(s);
+        pthread_barrier_destroy(&bar);
+    }
 }
 
 /* ---- compare, equality, hash ---- */
@@ -662,6 +713,7 @@ int main(void)
         cmocka_unit_test(from_ucs4),
         cmocka_unit_test(utf8_cache),
         cmocka_unit_test(sizes),
+        cmocka_unit_test(shared_caches),
         cmocka_unit_test(compare_equal),
         cmocka_unit_test(hashing),
         cmocka_unit_test(concat),
