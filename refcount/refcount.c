@@ -112,9 +112,12 @@ FtSsize ft__merge_refcount(FtObject *op, FtSsize extra)
     intptr_t shared = ft_atomic_load_relaxed(&op->ob_ref_shared);
     intptr_t desired;
     FtSsize total;
+    /* Read the local count once: the loop below zeroes it, and a retry
+     * (another thread changed ob_ref_shared, e.g. a try-incref) must still
+     * add what it was. */
+    FtSsize local = (FtSsize)ft_atomic_load_relaxed(&op->ob_ref_local);
     do {
-        total = shared_count(shared)
-              + (FtSsize)ft_atomic_load_relaxed(&op->ob_ref_local) + extra;
+        total = shared_count(shared) + local + extra;
         desired = ((intptr_t)total << FT_SHARED_SHIFT) | FT_REF_MERGED;
         /* Invariant 1: the local fields are cleared before MERGED is
          * visible. They are only read by the owner (us) or with the world
