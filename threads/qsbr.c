@@ -277,6 +277,8 @@ void ft__qsbr_reclaim(void)
 
 /* ---- Hooks called by the thread machinery (threads/tstate.h) ---- */
 
+static void wait_for_callbacks(QsbrThread *q);
+
 void ft__qsbr_attach(FtThreadState *ts)
 {
     QsbrThread *q = &tl_qsbr;
@@ -314,14 +316,14 @@ void ft__qsbr_detach(FtThreadState *ts)
     ft_atomic_store_relaxed(&qlist_count, left);
     pthread_mutex_unlock(&qlist_lock);
     ts->qsbr_data = NULL;
+    /* The last thread out waits for every pending callback, so that the
+     * runtime's teardown finds nothing still waiting to be freed. With no
+     * other thread online the grace periods are immediate. */
+    if (left == 0)
+        wait_for_callbacks(q);
     FT_TSAN_RELEASE(&qsbr_sync);   /* unregistering is a quiescent state */
     urcu_qsbr_unregister_thread();
     q->online = 0;
-    /* The last thread out waits for every pending callback, so that the
-     * runtime's teardown finds nothing still waiting to be freed. With no
-     * thread online the grace periods are immediate. */
-    if (left == 0)
-        urcu_qsbr_barrier();
 }
 
 void ft__qsbr_online(FtThreadState *ts)
@@ -362,24 +364,73 @@ void ft__qsbr_quiescent(FtThreadState *ts)
 
 /* ---- Teardown and tests ---- */
 
-void ft__qsbr_barrier(void)
+/* Our own barrier rather than urcu_qsbr_barrier (whose internal work items
+ * TSan reports as races, liburcu being uninstrumented): one callback queued
+ * behind everything already queued. liburcu runs the callbacks of a
+ * call_rcu thread in queue order, and we only ever use the default one
+ * (no per-CPU call_rcu threads are created), so when ours has run, every
+ * earlier one has too. The record lives on our stack: we wait for it. */
+typedef struct Barrier {
+    struct rcu_head head;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;                   /* mu */
+} Barrier;
+
+static void barrier_cb(struct rcu_head *head)
 {
-    QsbrThread *q = &tl_qsbr;
-    if (q->ts)
-        hand_over(q);
-    /* The barrier's own callbacks need grace periods too: keep the other
-     * threads reporting until it returns. */
+    Barrier *b = caa_container_of(head, Barrier, head);
+    FT_TSAN_ACQUIRE(&qsbr_sync);    /* the record, published by call_rcu */
+    pthread_mutex_lock(&b->mu);
+    b->done = 1;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);   /* our last touch of *b */
+}
+
+/* Caller registered with liburcu; online iff q->online (restored). */
+static void wait_for_callbacks(QsbrThread *q)
+{
+    Barrier b;
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_cond_init(&b.cv, NULL);
+    b.done = 0;
+    /* The barrier's grace period needs the others to keep reporting. */
     atomic_fetch_add_explicit(&pending_batches, 1, memory_order_relaxed);
     nudge_others();
-    int was_online = q->ts && q->online;
-    if (was_online) {
-        FT_TSAN_RELEASE(&qsbr_sync);
-        urcu_qsbr_thread_offline();
-    }
-    urcu_qsbr_barrier();
+    int was_online = q->online;
+    if (!was_online)
+        urcu_qsbr_thread_online();      /* call_rcu needs an online caller */
+    FT_TSAN_RELEASE(&qsbr_sync);        /* publishes the record (liburcu's queue is invisible to TSan) */
+    urcu_qsbr_call_rcu(&b.head, barrier_cb);
+    FT_TSAN_RELEASE(&qsbr_sync);        /* offline is a quiescent state */
+    urcu_qsbr_thread_offline();
+    pthread_mutex_lock(&b.mu);
+    while (!b.done)
+        pthread_cond_wait(&b.cv, &b.mu);
+    pthread_mutex_unlock(&b.mu);
     if (was_online)
         urcu_qsbr_thread_online();
     atomic_fetch_sub_explicit(&pending_batches, 1, memory_order_relaxed);
+    pthread_cond_destroy(&b.cv);
+    pthread_mutex_destroy(&b.mu);
+}
+
+void ft__qsbr_barrier(void)
+{
+    QsbrThread *q = &tl_qsbr;
+    if (q->ts) {
+        hand_over(q);
+        wait_for_callbacks(q);
+        return;
+    }
+    /* Not registered (teardown after the last detach): register for the
+     * duration, offline while waiting. */
+    urcu_qsbr_register_thread();
+    q->online = 1;
+    wait_for_callbacks(q);
+    FT_TSAN_RELEASE(&qsbr_sync);
+    urcu_qsbr_unregister_thread();
+    q->online = 0;
 }
 
 size_t ft__qsbr_pending_bytes(void)
