@@ -11,10 +11,15 @@
 static const FtSubsystem subsystems[] = {
     { "object", ft__object_init, NULL },
     { "str", ft__str_init, ft__str_fini },
+    { "seq", ft__seq_init, NULL },
+    { "dict", ft__dict_init, NULL },
+    { "set", ft__set_init, NULL },
     { "gc", ft__gc_init, ft__gc_fini },
     { "int", ft__int_init, NULL },
     { "bool", ft__bool_init, NULL },
     { "float", ft__float_init, NULL },
+    { "class", ft__class_init, NULL },
+    { "weakvaluedict", ft__weakvaluedict_init, NULL },
     /* append subsystems here, in dependency order */
 };
 

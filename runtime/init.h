@@ -25,5 +25,7 @@ void ft__gc_fini(void);
 int ft__int_init(void);
 int ft__bool_init(void);
 int ft__float_init(void);
+int ft__class_init(void);
+int ft__weakvaluedict_init(void);
 
 #endif /* FT_RUNTIME_INIT_H */
