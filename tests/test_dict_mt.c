@@ -292,6 +292,7 @@ static void *iterating_reader(void *arg)
         } else {
             c->hits++;
         }
+        ft_safepoint();         /* mode gil: let the writer have the lock */
     }
     return NULL;
 }
@@ -357,6 +358,7 @@ static void *set_worker(void *arg)
             assert_int_equal(ft_set_contains(c->s, absent), 0);
             FtSsize n = ft_len(c->s);
             assert_true(n >= NKEYS / 2 && n <= NKEYS);
+            ft_safepoint();     /* mode gil: let the writer have the lock */
         }
         ft_decref(absent);
     }

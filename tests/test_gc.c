@@ -392,8 +392,10 @@ static void queue_death_freed(void **state)
     QueueOwner q = { 0 };
     pthread_t t;
     assert_int_equal(ft_thread_start(&t, queue_owner_main, &q), 0);
+    ft_blocking_begin();                /* mode gil: the owner needs the lock to start */
     while (!atomic_load(&q.ready))
         usleep(100);
+    ft_blocking_end();
     ft_decref(q.made);                  /* non-owner drop of the last ref: queued */
 #if FT_MODE_FT
     assert_int_equal(atomic_load(&q.made->ob_ref_shared) & FT_SHARED_FLAG_MASK,
