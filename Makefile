@@ -46,8 +46,9 @@ run: build
 # stress suite under ThreadSanitizer and AddressSanitizer.
 test: build
 	meson test -C $(BUILD) --suite unit --suite headers --suite install --print-errorlogs
+	meson test -C $(BUILD) --suite stress --print-errorlogs
 	$(MAKE) test-modes
-	@if [ -f stress/run_sanitized.sh ]; then $(MAKE) stress; fi
+	$(MAKE) stress
 
 test-modes:
 	@for m in gil atomic; do \

@@ -78,9 +78,15 @@ void ft_error_clear(void)
     tl_error.message[0] = '\0';
 }
 
+/* Both run around every finalizer and clear the collector calls: with no
+ * error set (the usual case) they copy one word, not the message. */
 void ft_error_fetch(FtErrorState *saved)
 {
     saved->kind = tl_error.kind;
+    if (FT_LIKELY(saved->kind == FT_ERR_NONE)) {
+        saved->message[0] = '\0';
+        return;
+    }
     memcpy(saved->message, tl_error.message, sizeof saved->message);
     ft_error_clear();
 }
@@ -88,6 +94,10 @@ void ft_error_fetch(FtErrorState *saved)
 void ft_error_restore(const FtErrorState *saved)
 {
     tl_error.kind = saved->kind;
+    if (FT_LIKELY(saved->kind == FT_ERR_NONE)) {
+        tl_error.message[0] = '\0';
+        return;
+    }
     memcpy(tl_error.message, saved->message, sizeof tl_error.message);
 }
 
