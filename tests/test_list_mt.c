@@ -136,7 +136,8 @@ static void model_insert(Model *m, FtSsize i, int64_t x)
 
 static void model_delete(Model *m, FtSsize lo, FtSsize hi)
 {
-    memmove(m->v + lo, m->v + hi, (size_t)(m->n - hi) * sizeof(int64_t));
+    if (m->n > hi)      /* m->v is NULL while the model is still empty */
+        memmove(m->v + lo, m->v + hi, (size_t)(m->n - hi) * sizeof(int64_t));
     m->n -= hi - lo;
 }
 
