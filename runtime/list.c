@@ -118,9 +118,38 @@ void ft__list_store_locked(FtListObject *l, FtSsize i, FtObject *item)
 {
     if (ft__object_is_shared((FtObject *)l))
         share_item(item);
+#if defined(FT_BROKEN_LIST_RELEASE)
+    /* BROKEN ON PURPOSE (-Dbreak_protocol=list_release): a relaxed store
+     * publishes the item, so a lock-free reader dereferences an object
+     * whose construction it is not ordered after. Caught by
+     * stress_containers/list_mixed and list_iter under TSan (a reader's
+     * read of the item's header races with its allocation). */
+    FT_STORE_RELAXED(l->ob_item[i], item);
+#else
     /* release: the item's contents happen before a reader's acquire load
      * of the slot (get_item_ref) dereferences it. */
     FT_STORE_RELEASE(l->ob_item[i], item);
+#endif
+}
+
+/* Move n item pointers within the block (memmove order, slot by slot).
+ * Release stores, not ft__ptr_move's relaxed ones: a lock-free reader that
+ * loads a moved item from its new slot (acquire) must be ordered after the
+ * item's construction, and the move is the store it reads from. The chain
+ * creator -> release store of the original slot -> this writer (through
+ * the lock) only reaches the reader if this store is a release too (a
+ * relaxed store by a third thread starts no release sequence). Found by
+ * stress_containers/list_mixed under TSan (a reader of a shifted item raced
+ * with the item's allocation). Free on x86; keeps C11 honest elsewhere. */
+static void move_items_locked(FtObject **dst, FtObject **src, FtSsize n)
+{
+    if (dst < src) {
+        for (FtSsize i = 0; i < n; i++)
+            FT_STORE_RELEASE(dst[i], FT_LOAD_RELAXED(src[i]));
+    } else if (dst > src) {
+        for (FtSsize i = n; i-- > 0;)
+            FT_STORE_RELEASE(dst[i], FT_LOAD_RELAXED(src[i]));
+    }
 }
 
 static void set_size(FtListObject *l, FtSsize n)
@@ -484,7 +513,7 @@ int ft_list_insert(FtObject *op, FtSsize i, FtObject *item)
         }
         if (at > n)
             at = n;
-        ft__ptr_move(l->ob_item + at + 1, l->ob_item + at, n - at);
+        move_items_locked(l->ob_item + at + 1, l->ob_item + at, n - at);
         ft__list_store_locked(l, at, item);
         set_size(l, n + 1);
     }
@@ -499,7 +528,7 @@ static FtObject *remove_at_locked(FtListObject *l, FtSsize i)
 {
     FtSsize n = l->ob_base.ob_size;
     FtObject *item = l->ob_item[i];
-    ft__ptr_move(l->ob_item + i, l->ob_item + i + 1, n - i - 1);
+    move_items_locked(l->ob_item + i, l->ob_item + i + 1, n - i - 1);
     FT_STORE_RELAXED(l->ob_item[n - 1], NULL);
     set_size(l, n - 1);
     ft__list_shrink_locked(l);
@@ -681,8 +710,9 @@ int ft_list_reverse(FtObject *op)
     FtObject **it = l->ob_item;
     for (FtSsize lo = 0, hi = l->ob_base.ob_size - 1; lo < hi; lo++, hi--) {
         FtObject *t = it[lo];
-        FT_STORE_RELAXED(it[lo], it[hi]);
-        FT_STORE_RELAXED(it[hi], t);
+        /* release: as in move_items_locked (readers of the new slot). */
+        FT_STORE_RELEASE(it[lo], it[hi]);
+        FT_STORE_RELEASE(it[hi], t);
     }
     FT_END_CRITICAL_SECTION();
     return 0;

@@ -53,6 +53,22 @@ static void buf_release(RemovedBuf *b, FtSsize k)
         ft_mem_free(b->items);
 }
 
+/* As move_items_locked in list.c: release stores, so that a lock-free
+ * reader of a moved item's new slot is ordered after its construction. */
+static void move_items_locked(FtObject **dst, FtObject **src, FtSsize n)
+{
+    FT_ASSERT(dst < src);
+    for (FtSsize i = 0; i < n; i++)
+        FT_STORE_RELEASE(dst[i], FT_LOAD_RELAXED(src[i]));
+}
+
+static void move_items_up_locked(FtObject **dst, FtObject **src, FtSsize n)
+{
+    FT_ASSERT(dst > src);
+    for (FtSsize i = n; i-- > 0;)
+        FT_STORE_RELEASE(dst[i], FT_LOAD_RELAXED(src[i]));
+}
+
 static void null_tail_locked(FtListObject *l, FtSsize from, FtSsize to)
 {
     for (FtSsize i = from; i < to; i++)
@@ -121,7 +137,10 @@ static int ass_simple_locked(FtListObject *l, FtSsize start, FtSsize stop,
         FtObject **it = l->ob_item;
         for (FtSsize j = 0; j < k; j++)
             b->items[j] = it[lo + j];
-        ft__ptr_move(it + lo + m, it + hi, n - hi);
+        if (m < k)
+            move_items_locked(it + lo + m, it + hi, n - hi);
+        else if (m > k)
+            move_items_up_locked(it + lo + m, it + hi, n - hi);
         for (FtSsize j = 0; j < m; j++)
             ft__list_store_locked(l, lo + j, src[j]);
         if (m < k)
@@ -231,7 +250,7 @@ static int del_extended_locked(FtListObject *l, FtSsize start, FtSsize stop,
         if (taken < k && i == lo + taken * step)
             b->items[taken++] = it[i];
         else
-            FT_STORE_RELAXED(it[w++], it[i]);
+            FT_STORE_RELEASE(it[w++], it[i]);   /* as move_items_locked */
     }
     null_tail_locked(l, n - k, n);
     FT_STORE_RELAXED(l->ob_base.ob_size, n - k);

@@ -13,15 +13,19 @@
  * Thread safety: the inner dict does its own locking (lookups lock-free);
  * writers (set, purge) take the weak-value dictionary's critical section so
  * that "remove the entry only if it still holds this dead reference" is
- * atomic with respect to other writers. Nothing inside those sections
- * allocates, except ft_dict_set_item, which is why a purge re-checks each
- * entry right before removing it.
+ * atomic with respect to other writers. That section can be suspended
+ * (ft_dict_set_item allocates; taking the inner dict's lock may park), so
+ * the final "still this dead reference?" check and the delete are done
+ * together inside the inner dict's own critical section
+ * (remove_if_same_locked), where nothing can suspend them.
  */
 #include "runtime/internal.h"
 #include "runtime/init.h"
 #include "alloc/alloc.h"
 #include "gc/gc.h"
 #include "threads/lock.h"
+#include "runtime/dict_impl.h"
+#include "refcount/refcount.h"
 
 typedef struct FtWeakValueDict {
     FtObject ob_base;
@@ -87,16 +91,49 @@ FtObject *ft_weakvaluedict_new(void)
 }
 
 /* Remove key if it still maps to wr (a dead reference). Caller holds the
- * wvd's critical section. */
+ * wvd's critical section.
+ *
+ * The check and the delete run together in the inner dict's critical
+ * section, with nothing in between that can suspend it (a locked lookup of
+ * a str key calls no user code; the delete neither allocates nor blocks).
+ * Checking under the wvd's section alone is not enough: taking the inner
+ * dict's lock may park, parking suspends the wvd's section, and a set() of
+ * a new, live value for the same key can then slip in between the check
+ * and the delete, which removed the live entry. (Bug found by
+ * stress_weakref/wvd_race: "get of own key with a live value returned
+ * nothing"; the old code was lookup + ft_dict_del_item.) */
 static void remove_if_same_locked(FtWeakValueDict *w, FtObject *key, FtObject *wr)
 {
-    FtObject *cur = NULL;
-    int rc = ft_dict_lookup(w->dict, key, &cur);
-    if (rc > 0 && cur == wr && ft_dict_del_item(w->dict, key) < 0)
-        ft_error_clear();   /* lost a race with another remover: fine */
-    if (rc < 0)
+    int64_t hash = ft__dict_key_hash(key);
+    if (hash == -1) {
+        ft_error_clear();       /* keys in the dict are hashable */
+        return;
+    }
+    FtDict *d = FT_DICT(w->dict);
+    FtObject *k_out = NULL, *v_out = NULL;
+    FtSsize ix;
+    FT_BEGIN_CRITICAL_SECTION(w->dict);
+    /* A non-owner writes: the dict must be shared (dict_ops.c's rule). */
+    if (!ft__is_owned_by_me(w->dict))
+        ft__dict_ensure_shared_locked(d);
+    ix = ft__dict_lookup_locked(d, key, hash);
+#if defined(FT_BROKEN_WVD_RECHECK)
+    /* BROKEN ON PURPOSE (-Dbreak_protocol=wvd_recheck): the entry is removed
+     * without checking that it still holds the dead reference, so a purge
+     * racing a set of a new, live value deletes the new entry. Caught by
+     * stress_weakref/wvd_race ("get of own key with a live value returned
+     * nothing"). */
+    (void)wr;
+    if (ix >= 0)
+#else
+    if (ix >= 0 && *ft__dk_value_slot(d->ma_keys, ix) == wr)
+#endif
+        ft__dict_delete_locked(d, ix, hash, &k_out, &v_out);
+    FT_END_CRITICAL_SECTION();
+    if (ix == FT_DKIX_ERROR)
         ft_error_clear();
-    ft_xdecref(cur);
+    ft_xdecref(k_out);          /* outside the dict's lock: may free */
+    ft_xdecref(v_out);
 }
 
 /* Purge every dead entry. Collects the dead keys first (a snapshot of the
