@@ -56,22 +56,6 @@ static inline int ft__slice_check_step(FtSsize *step)
     return 0;
 }
 
-/* Move n item pointers from src to dst (overlap allowed) one pointer at a
- * time with relaxed atomic stores, so that a lock-free reader of any slot
- * always loads a whole pointer that some slot held (never a torn value).
- * A reader may see an item at two indices, or a slot's old value, for the
- * duration of the move; it re-checks the slot after taking its reference. */
-static inline void ft__ptr_move(FtObject **dst, FtObject **src, FtSsize n)
-{
-    if (dst < src) {
-        for (FtSsize i = 0; i < n; i++)
-            FT_STORE_RELAXED(dst[i], FT_LOAD_RELAXED(src[i]));
-    } else if (dst > src) {
-        for (FtSsize i = n; i-- > 0;)
-            FT_STORE_RELAXED(dst[i], FT_LOAD_RELAXED(src[i]));
-    }
-}
-
 /* Every item of `iterable` as new references in a fresh ft_mem_alloc'd
  * array (*items is NULL when *n is 0). Tuples are read directly, lists are
  * copied under their lock, anything else goes through ft_iter. Calls no
