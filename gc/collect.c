@@ -74,8 +74,10 @@ typedef struct GcWork {
     size_t sp;
     FtObject **dead;     /* objects that died in a merge queue */
     size_t ndead, capdead;
-    FtObject **wrcb;     /* weakrefs whose callback is due (strong refs) */
-    size_t nwr, capwr;
+    FtObject **wrcb;     /* weakrefs whose callback is due (strong refs), */
+    size_t nwr, capwr;   /* then [nwr, nwr + nwrgarb): garbage, no callback */
+    size_t nwrgarb;
+    uintptr_t *wrtid;    /* saved ob_tid of wrcb[i] while it holds refs (6b) */
     int walk_full;       /* the gather walk ran out of entries */
     size_t ncandidates;
     FtGcInfo *info;
@@ -144,6 +146,8 @@ static void work_free(GcWork *w)
     ft_mem_free(w->stack);
     ft_mem_free(w->dead);
     ft_mem_free(w->wrcb);
+    ft_mem_free(w->wrtid);
+    w->wrtid = NULL;
     w->ent = NULL;
     w->stack = NULL;
     w->dead = NULL;
@@ -162,6 +166,14 @@ static void dead_cb(FtObject *op, void *arg)
 /* Merge every queue; -1 (nothing merged) if the death array can't grow. */
 static int merge_queues(GcWork *w)
 {
+#if defined(FT_BROKEN_GC_NOMERGE)
+    /* BROKEN on purpose: the pending merge queues are not merged, so an
+     * object whose last reference went to a parked owner's queue is never
+     * freed by a collection. Caught by stress_gc gc_churn ("objects whose
+     * last reference went to a parked owner's merge queue survived"). */
+    (void)w;
+    return 0;
+#endif
     size_t q = ft__brc_queued_world_stopped();
     if (q == 0)
         return 0;
@@ -191,6 +203,11 @@ static int gather_visit(FtObject *op, void *arg)
 {
     GcWork *w = arg;
     uint8_t b = bits_of(op);
+#if defined(FT_BROKEN_GC_FREEZE_IGNORED)
+    /* BROKEN on purpose: frozen objects are candidates like any other.
+     * Caught by stress_gc gc_freeze ("frozen garbage ... was finalized"). */
+    b &= (uint8_t)~FT_GC_FROZEN;
+#endif
     if ((b & (FT_GC_TRACKED | FT_GC_FROZEN | FT_GC_UNREACHABLE)) != FT_GC_TRACKED)
         return 0;   /* untracked, frozen, or already gathered */
     if (ft_is_immortal(op))
@@ -337,6 +354,10 @@ static int reserve_wrcb(GcWork *w)
     if (!p)
         return -1;
     w->wrcb = p;
+    uintptr_t *t = ft_mem_realloc(w->wrtid, need * sizeof *t);
+    if (!t)
+        return -1;      /* w->capwr unchanged: both arrays hold at least it */
+    w->wrtid = t;
     w->capwr = need;
     return 0;
 }
@@ -370,11 +391,77 @@ static void wr_cleared(FtObject *wr, void *arg)
 
 static void clear_weakrefs(GcWork *w)
 {
+#if defined(FT_BROKEN_GC_WEAKREF_LATE)
+    /* BROKEN on purpose: weak references to garbage are not detached before
+     * the finalizers; they are cleared only when the garbage is freed.
+     * Caught by stress_gc gc_weakref ("a finalizer reached garbage ...
+     * through a weak reference that the collector had not cleared"). */
+    return;
+#endif
     for (size_t i = 0; i < w->n; i++) {
         FtObject *op = w->ent[i].op;
         if (ft__weakref_has_refs(op))
             ft__weakrefs_clear_world_stopped(op, wr_cleared, w);
     }
+}
+
+/* ---- Phase 6b: weak references that are garbage themselves ----
+ * Weak reference objects are not GC objects: they are never candidates, so
+ * wr_cleared cannot see from UNREACHABLE that one is only reachable from
+ * the garbage (held in a garbage instance's slot, say). Such a weak
+ * reference dies with the garbage and must get no callback (docs/gc.md,
+ * CPython's handle_weakrefs): its callback would run on a reference the
+ * program can no longer reach, possibly touching state the garbage's
+ * finalizers or tp_clear are about to tear down. Count, for every queued
+ * weak reference, the references the garbage holds to it: ob_tid is
+ * borrowed as in phase 2 (gc_refs := count - ours; saved in wrtid; SCRATCH
+ * marks the borrowed ones), every garbage object is traversed, and a
+ * weak reference left at 0 has no reference from outside the garbage.
+ * Those move behind the queue: phase 7 drops our reference without running
+ * their callback. Restored before the world restarts; no allocation. */
+
+static int visit_decref_wr(FtObject *op, void *arg)
+{
+    (void)arg;
+    if (bits_of(op) & FT_GC_SCRATCH)
+        refs_set(op, refs_get(op) - 1);
+    return 0;
+}
+
+static void skip_garbage_weakrefs(GcWork *w)
+{
+    w->nwrgarb = 0;
+#if defined(FT_BROKEN_GC_WEAKREF_GARBAGE_CB)
+    /* BROKEN on purpose: weak references that are garbage themselves keep
+     * their callbacks. Caught by stress_gc gc_weakref ("callback ran for a
+     * weak reference that was garbage itself"). */
+    return;
+#endif
+    if (w->nwr == 0)
+        return;
+    for (size_t i = 0; i < w->nwr; i++) {
+        FtObject *wr = w->wrcb[i];
+        w->wrtid[i] = ft_atomic_load_relaxed(&wr->ob_tid);
+        refs_set(wr, (intptr_t)ft_refcount(wr) - 1);    /* minus ours */
+        bits_set_ws(wr, FT_GC_SCRATCH);
+    }
+    for (size_t i = 0; i < w->n; i++)
+        traverse(w->ent[i].op, visit_decref_wr, NULL);
+    /* Restore, and partition: callbacks due first, garbage after. */
+    size_t keep = 0;
+    for (size_t i = 0; i < w->nwr; i++) {
+        FtObject *wr = w->wrcb[i];
+        intptr_t outside = refs_get(wr);
+        ft_atomic_store_relaxed(&wr->ob_tid, w->wrtid[i]);
+        bits_clear_ws(wr, FT_GC_SCRATCH);
+        FT_ASSERT_INTERNAL(outside >= 0);
+        if (outside > 0) {
+            w->wrcb[i] = w->wrcb[keep];
+            w->wrcb[keep++] = wr;
+        }
+    }
+    w->nwrgarb = w->nwr - keep;
+    w->nwr = keep;
 }
 
 /* ---- Phase 7: callbacks and finalizers (world running) ---- */
@@ -385,7 +472,10 @@ static void run_wr_callbacks(GcWork *w)
         ft__weakref_run_callback(w->wrcb[i]);
         ft_decref(w->wrcb[i]);
     }
+    for (size_t i = w->nwr; i < w->nwr + w->nwrgarb; i++)
+        ft_decref(w->wrcb[i]);          /* garbage itself: no callback */
     w->nwr = 0;
+    w->nwrgarb = 0;
 }
 
 /* Returns the number of finalizers run. */
@@ -397,7 +487,13 @@ static size_t finalize_garbage(GcWork *w)
         void (*fin)(FtObject *) = op->ob_type->tp_finalize;
         if (!fin || (ft__gc_bits(op) & FT_GC_FINALIZED))
             continue;
+#if !defined(FT_BROKEN_GC_FINALIZE_TWICE)
         ft__gc_bits_set(op, FT_GC_FINALIZED);
+#else
+        /* BROKEN on purpose: FINALIZED is not set, so a resurrected object
+         * (or one freed by its dealloc) is finalized again. Caught by
+         * stress_gc gc_resurrect / gc_churn ("finalizer ... ran 2 times"). */
+#endif
         FtErrorState saved;
         ft_error_fetch(&saved);
         fin(op);
@@ -519,6 +615,13 @@ static int find_garbage_world_stopped(GcWork *w)
     }
     scan(w);
     clear_weakrefs(w);
+    skip_garbage_weakrefs(w);
+#if defined(FT_BROKEN_GC_WEAKREF_STOPPED)
+    /* BROKEN on purpose: weakref callbacks run before the world restarts.
+     * Caught by stress_gc gc_weakref ("weakref callback ran with the world
+     * stopped"). */
+    run_wr_callbacks(w);
+#endif
     FT_ASSERT_EXPENSIVE(ft_heap_validate(0) >= 0);
     w->info->mark_ns += ft__now_ns() - t1;
     return 0;
@@ -550,6 +653,15 @@ static void start(FtGcInfo *info, uint64_t since)
     info->pause_ns += ft__now_ns() - since;
 }
 
+#if defined(FT_BROKEN_GC_NORESURRECT_CHECK)
+/* BROKEN on purpose: phase 8 is skipped, so objects a finalizer resurrected
+ * are cleared and freed anyway. Caught by stress_gc gc_resurrect
+ * ("resurrected object ... was cleared", or ASan use-after-free). */
+#  define FT_BROKEN_GC_NORESURRECT_CHECK_ON 1
+#else
+#  define FT_BROKEN_GC_NORESURRECT_CHECK_ON 0
+#endif
+
 /* Phases 7-9. Returns the number collected. */
 static FtSsize finish(GcWork *w)
 {
@@ -559,7 +671,7 @@ static FtSsize finish(GcWork *w)
     debug_collectable(w);
     run_wr_callbacks(w);
     size_t survivors = 0;
-    if (finalize_garbage(w) > 0) {
+    if (finalize_garbage(w) > 0 && !FT_BROKEN_GC_NORESURRECT_CHECK_ON) {
         uint64_t since = stop(info);
         (void)merge_queues(w);   /* on failure: conservative, see head */
         survivors = check_resurrected(w);

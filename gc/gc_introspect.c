@@ -12,8 +12,10 @@
  * is built after the restart.
  *
  * What the walks report: tracked objects that are not frozen, not garbage
- * of a collection in progress (UNREACHABLE), and not being deallocated
- * (count 0: taking a reference would resurrect a dying object).
+ * of a collection in progress (UNREACHABLE; walks also hold collect_mu, so
+ * they never run inside another thread's collection), and not being
+ * deallocated (count 0, a pending merge-queue reference discounted: taking
+ * a reference would resurrect a dying object).
  *
  * Callable from any attached thread, also from a finalizer or a gc
  * callback. */
@@ -58,12 +60,84 @@ static FtObject *snap_to_list(Snap *s)
     return list;
 }
 
+/* The number of references to op, world stopped. ft_refcount is one too
+ * high for an object waiting in its owner's merge queue: the non-owner
+ * decref that queued it did not subtract (refcount/refcount.c, invariant
+ * 2: the queue holds that reference until the owner merges). Such an
+ * object whose only reference was that one reads 1 but is dead: taking a
+ * reference to it would resurrect it after its collector already cleared
+ * and released it (found by stress_gc gc_introspect: get_objects returned
+ * cleared garbage, alive with a count of 2-3). The collector itself merges
+ * every queue before it reads counts (phases 1 and 8); a walk here only
+ * needs the exact figure, so it discounts the queue's reference. */
+static FtSsize count_world_stopped(FtObject *op)
+{
+    FtSsize rc = ft_refcount(op);
+    /* FT_BROKEN_GC_SNAPSHOT_QUEUED: BROKEN on purpose, the queue's
+     * reference is counted. Caught by stress_gc gc_introspect
+     * ("introspection returned a cleared node" / "a NULL item"). */
+#if FT_MODE_FT && !defined(FT_BROKEN_GC_SNAPSHOT_QUEUED)
+    if ((ft_atomic_load_relaxed(&op->ob_ref_shared) & FT_SHARED_FLAG_MASK) == FT_REF_QUEUED)
+        rc--;
+#endif
+    return rc;
+}
+
 static int reportable(FtObject *op)
 {
     uint8_t b = ft__gc_bits(op);
     if ((b & (FT_GC_TRACKED | FT_GC_FROZEN | FT_GC_UNREACHABLE)) != FT_GC_TRACKED)
         return 0;
-    return ft_refcount(op) > 0;
+    return count_world_stopped(op) > 0;
+}
+
+/* Walks hold collect_mu (gc/gc.h), so a walk never runs inside another
+ * thread's collection. Without it a walk could land in phase 9, where
+ * delete_garbage clears UNREACHABLE on one garbage object at a time just
+ * before its tp_clear: a cleared object still referenced by garbage not yet
+ * processed is tracked, counted, and no longer marked, so it would be
+ * reported (and resurrected with a strong reference). Found by stress_gc
+ * gc_introspect. The collecting thread itself (a finalizer or callback
+ * calling in) already holds the lock: it walks without taking it, and
+ * during phases 7-8 still sees every garbage object marked. */
+static int walk_lock(void)
+{
+    if (ft__gc_in_collection())
+        return 0;
+#if defined(FT_BROKEN_GC_SNAPSHOT_GARBAGE)
+    /* BROKEN on purpose: walks run during another thread's phase 9 and
+     * report cleared garbage. Caught by stress_gc gc_introspect
+     * ("introspection returned a cleared node"). */
+    return 0;
+#endif
+    (void)ft__gc_lock();        /* cannot fail: not inside a collection */
+    return 1;
+}
+
+static void walk_unlock(int locked)
+{
+    if (locked)
+        ft__gc_unlock();
+}
+
+static void walk_world_stop(void)
+{
+#if defined(FT_BROKEN_GC_SNAPSHOT_UNSTOPPED)
+    /* BROKEN on purpose: the heap walk runs while the owners allocate,
+     * free and count. Caught by stress_gc gc_introspect: the first walk
+     * aborts on ft_heap_visit's own check ("ft_heap_visit needs the world
+     * stopped", exit 134, any build), before TSan would report the race. */
+    return;
+#endif
+    ft_world_stop();
+}
+
+static void walk_world_start(void)
+{
+#if defined(FT_BROKEN_GC_SNAPSHOT_UNSTOPPED)
+    return;
+#endif
+    ft_world_start();
 }
 
 /* Run `walk` with the world stopped over a snapshot array, retrying with
@@ -77,9 +151,11 @@ static FtObject *snapshot(void (*walk)(Snap *s), Snap *proto, size_t guess)
         if (!s.items)
             return NULL;
         s.cap = cap;
-        ft_world_stop();
+        int locked = walk_lock();
+        walk_world_stop();
         walk(&s);
-        ft_world_start();
+        walk_world_start();
+        walk_unlock(locked);
         if (s.seen <= s.cap)
             return snap_to_list(&s);
         cap = s.seen + s.seen / 8 + 64;
@@ -223,9 +299,11 @@ static int64_t freeze_walk(int mode)
 {
     ft__tstate_checked(__func__);
     FreezeArg a = { .mode = mode };
+    int locked = walk_lock();   /* phase 9 garbage would be frozen otherwise */
     ft_world_stop();
     ft_heap_visit(freeze_visit, &a);
     ft_world_start();
+    walk_unlock(locked);
     return a.n;
 }
 
