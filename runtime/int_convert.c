@@ -52,12 +52,20 @@ typedef struct PowCache {
 
 static FtObject *pow_get(PowCache *pc, int j, ft_digit first)
 {
-    while (pc->n <= j) {
-        FtObject *v = pc->n == 0 ? ft_int_from_u64(first)
-                                 : ft_int_mul(pc->p[pc->n - 1], pc->p[pc->n - 1]);
+    if (j < 0 || j >= FT_MAX_POWS) {
+        ft_error_set(FT_ERR_OVERFLOW, "int conversion: number too large");
+        return NULL;
+    }
+    /* An unsigned index: gcc -O3 cannot prove n >= 1 on the mul branch and
+     * warns (-Warray-bounds) about p[n - 1] with a signed one. */
+    unsigned n = (unsigned)pc->n;
+    while (n <= (unsigned)j) {
+        FtObject *v = n == 0 ? ft_int_from_u64(first)
+                             : ft_int_mul(pc->p[n - 1], pc->p[n - 1]);
         if (!v)
             return NULL;
-        pc->p[pc->n++] = v;
+        pc->p[n++] = v;
+        pc->n = (int)n;
     }
     return pc->p[j];
 }

@@ -212,9 +212,9 @@ void stress_run_threads(int n, StressThreadFn fn, void *ctx)
         stress_fail(__FILE__, __LINE__, "out of memory starting %d threads", n);
     for (int i = 0; i < n; i++) {
         ws[i] = (Worker){ fn, ctx, i, &barrier };
-        int rc = ft_thread_start(&ts[i], worker_main, &ws[i]);
-        if (rc != 0)
-            stress_fail(__FILE__, __LINE__, "ft_thread_start: %s", strerror(rc));
+        if (ft_thread_start(&ts[i], worker_main, &ws[i]) != 0)
+            stress_fail(__FILE__, __LINE__, "ft_thread_start: %s",
+                        ft_error_message());
     }
     for (int i = 0; i < n; i++)
         ft_thread_join(ts[i], NULL);
