@@ -93,6 +93,7 @@ void ft__heaps_fini(void);
 /* Orphan registry (alloc/orphans.c). */
 int ft__orphans_reserve(size_t extra);
 void ft__orphans_add(FtObject *op);          /* after a successful reserve */
+void ft__orphans_unreserve(size_t n);        /* give back unused reservations */
 void ft__orphans_remove(FtObject *op);
 size_t ft__orphans_count(void);
 int ft__orphans_visit(FtVisitProc visit, void *arg);   /* world stopped */

@@ -51,8 +51,16 @@ void ft__object_free_fl(FtObject *op, int kind)
 {
     FtThreadState *ts = ft__tl_ts;
     uint8_t bits = ft__gc_bits(op);
+#if defined(FT_BROKEN_FREELIST_FOREIGN)
+    /* BROKEN ON PURPOSE (break_protocol=freelist_foreign): blocks of
+     * objects this thread did not own (another thread's heap) go on its
+     * lists. Caught by stress_alloc freelist_crossfree and thread_churn
+     * (a listed block outside our heaps). */
+    if (!ts || (bits & (FT_GC_SHARED | FT_GC_ORPHAN))) {
+#else
     if (!ts || (bits & (FT_GC_SHARED | FT_GC_ORPHAN))
         || ft_atomic_load_relaxed(&op->ob_tid) != (uintptr_t)ts->id) {
+#endif
         ft__object_free(op);
         return;
     }

@@ -24,7 +24,8 @@
  *   ft_heap_visit sees each object of O exactly once.
  *   A thread leaving (ft__heaps_detach) moves all of its gc heap's live,
  *   non-ORPHAN blocks into the registry (setting ORPHAN), because nobody
- *   will walk its heap again; ORPHAN blocks later reclaimed into another
+ *   will walk its heap again (registered before they are merged, and
+ *   pinned if another thread could free them meanwhile: see orphan_cb); ORPHAN blocks later reclaimed into another
  *   thread's heap are skipped there.
  *   Every object owned by a leaving thread is in its gc or obj heap (free
  *   lists only hold own-heap blocks), so walking both merges them all.
@@ -411,7 +412,14 @@ static int count_cb(FtObject *op, void *arg)
 
 static void merge_if_mine(FtThreadState *ts, FtObject *op)
 {
-#if FT_MODE_FT
+#if FT_MODE_FT && defined(FT_BROKEN_DETACH_NOMERGE)
+    /* BROKEN ON PURPOSE (break_protocol=detach_nomerge): a leaving thread
+     * does not merge the objects it owns; they keep a dead owner's id.
+     * Caught by stress_refcount owner_exit and stress_alloc thread_churn
+     * (kept objects not MERGED after their owner left; or a hang in a
+     * decref that waits for MERGED, caught by the watchdog). */
+    (void)ts; (void)op;
+#elif FT_MODE_FT
     if (!ft_is_immortal(op)
         && ft_atomic_load_relaxed(&op->ob_tid) == (uintptr_t)ts->id) {
         /* An owned live object has local >= 1, so the total stays > 0. */
@@ -425,12 +433,44 @@ static void merge_if_mine(FtThreadState *ts, FtObject *op)
 #endif
 }
 
+typedef struct OrphanCtx {
+    FtThreadState *ts;
+    FtObject **pins;
+    size_t npins, cap;
+    size_t added;               /* registered (pinned or ours) */
+} OrphanCtx;
+
 static int orphan_cb(FtObject *op, void *arg)
 {
-    FtThreadState *ts = arg;
-    merge_if_mine(ts, op);
+    OrphanCtx *o = arg;
+    /* Another thread may free this object while we register it: one we
+     * own once it is merged, one already merged before (any thread counts
+     * those), and in mode atomic any object. Registering an object that is
+     * being freed either let its freer find ORPHAN set but the object not
+     * yet in the registry (fatal "orphan not in the registry"), or miss
+     * ORPHAN so that we registered a freed block (stress_alloc
+     * thread_churn hit both: the first in mode ft, when the merge came
+     * before the registration, the second in mode atomic). So: pin it
+     * with a try-incref (fails only if its count already reached zero:
+     * then its freer never sees ORPHAN and we skip it), register it,
+     * merge it, and drop the pins after the walk. The ORPHAN bit and the
+     * insert (under the registry mutex) happen before our pin's release
+     * (the decref), which whoever frees it acquires. An object we still
+     * own (mode ft) needs no pin: nobody else frees it before our merge,
+     * which comes after the registration (and a pin could fail on a local
+     * count at FT_LOCAL_SLOW). */
+    int mine = FT_MODE_FT && !ft_is_immortal(op)
+               && ft_atomic_load_relaxed(&op->ob_tid) == (uintptr_t)o->ts->id;
+    if (!mine) {
+        if (!ft__try_incref(op))
+            return 0;
+        FT_ASSERT(o->npins < o->cap);
+        o->pins[o->npins++] = op;
+    }
     ft__gc_bits_set(op, FT_GC_ORPHAN);
     ft__orphans_add(op);
+    o->added++;
+    merge_if_mine(o->ts, op);
     return 0;
 }
 
@@ -453,12 +493,38 @@ int ft__heaps_detach(FtThreadState *ts)
 {
     /* Visiting our own heaps from our own thread is always allowed. Nothing
      * here allocates from or frees into them. */
+#if !defined(FT_BROKEN_FREELIST_EXIT)
     ft__freelists_clear(ts);
+#else
+    /* BROKEN ON PURPOSE (break_protocol=freelist_exit): a leaving thread's
+     * free lists are not emptied (here and in ft_thread_detach): their
+     * blocks stay allocated in mimalloc forever. Caught by stress_alloc
+     * freelist_exit (the blocks are still in use after re-attaching). */
+    for (int k = 0; k < FT_FL_COUNT; k++) {
+        ts->freelists[k].head = NULL;
+        ts->freelists[k].count = 0;
+    }
+#endif
     size_t n = 0;
     walk_own(ts, count_cb, &n);
-    if (ft__orphans_reserve(n) < 0)
+    /* libc memory: nothing here may allocate from our heaps. Nobody
+     * allocates in our gc heap meanwhile, so the second walk visits at
+     * most n objects. */
+    OrphanCtx o = { ts, n ? malloc(n * sizeof(FtObject *)) : NULL, 0, n, 0 };
+    if (n && !o.pins) {
+        ft_error_nomem();
         return -1;
-    walk_own(ts, orphan_cb, ts);
+    }
+    if (ft__orphans_reserve(n) < 0) {
+        free(o.pins);
+        return -1;
+    }
+    walk_own(ts, orphan_cb, &o);
+    ft__orphans_unreserve(n - o.added);
     mi_heap_visit_blocks(ts->heap_obj, true, merge_obj_block, ts);
+    /* After the walks (a decref may free blocks of the heaps we visit). */
+    for (size_t i = 0; i < o.npins; i++)
+        ft_decref(o.pins[i]);
+    free(o.pins);
     return 0;
 }

@@ -84,6 +84,14 @@ void ft__orphans_add(FtObject *op)
     pthread_mutex_unlock(&lock);
 }
 
+void ft__orphans_unreserve(size_t n)
+{
+    pthread_mutex_lock(&lock);
+    FT_ASSERT(reserved >= n);
+    reserved -= n;
+    pthread_mutex_unlock(&lock);
+}
+
 void ft__orphans_remove(FtObject *op)
 {
     pthread_mutex_lock(&lock);

@@ -50,9 +50,9 @@
  * deferred (as ft_mem_free would), objects were counted freed by
  * ft__object_free.
  *
- * Out of memory: a batch record comes from mi_malloc (not ft_mem_alloc: it
+ * Out of memory: a batch record comes from libc malloc (not ft_mem_alloc: it
  * is freed by the call_rcu thread, and must not consume the failure
- * injection countdown of the tests). If it cannot be allocated, the block
+ * injection countdown of the tests; not mi_malloc, see batch_new). If it cannot be allocated, the block
  * is freed synchronously: the thread goes offline, runs
  * urcu_qsbr_synchronize_rcu() (waiting for all other threads), and frees.
  * Slow but correct; never an error. Caveat: it waits with the thread's
@@ -147,7 +147,7 @@ static void batch_free_cb(struct rcu_head *head)
     atomic_fetch_sub_explicit(&pending_bytes, b->bytes, memory_order_relaxed);
     /* Relaxed: pending_batches only steers the FT_BREAK_QSBR heuristic. */
     atomic_fetch_sub_explicit(&pending_batches, 1, memory_order_relaxed);
-    mi_free(b);
+    free(b);
 }
 
 /* ---- Nudging other threads towards a quiescent state ---- */
@@ -214,7 +214,13 @@ static Batch *batch_new(void)
                 memory_order_relaxed, memory_order_relaxed))
             return NULL;
     }
-    Batch *b = mi_malloc(sizeof(Batch));
+    /* libc malloc, not mimalloc: the record is freed on the call_rcu
+     * thread, and TSan sees a libc free -> malloc hand-over, but not
+     * mimalloc's. With mi_malloc (annotations keyed by block address) a
+     * record's page reused for blocks of another size class showed up as a
+     * race between batch_free_cb's reads of b->n and the new block's
+     * initialisation (stress_alloc thread_churn, stress_refcount). */
+    Batch *b = malloc(sizeof(Batch));
     if (b) {
         b->n = 0;
         b->bytes = 0;
@@ -257,11 +263,23 @@ void ft__free_delayed(void *p)
         free_item((uintptr_t)p);
         return;
     }
+#if defined(FT_BROKEN_QSBR_FREE)
+    /* BROKEN ON PURPOSE (break_protocol=qsbr_free): freed at once, while
+     * lock-free readers may still read the block (old list item arrays,
+     * dict key tables). Caught by stress_alloc list_qsbr_readers (TSan: a
+     * reader's load races with the block's reuse). */
+    free_item((uintptr_t)p);
+    return;
+#endif
     defer((uintptr_t)p, bytes);
 }
 
 void ft__object_free_delayed(FtObject *op)
 {
+#if defined(FT_BROKEN_QSBR_FREE)
+    ft__object_release_block(op);   /* BROKEN ON PURPOSE: see ft__free_delayed */
+    return;
+#endif
     if (FT_MODE_GIL || ft__world_stopped_by_me()) {
         ft__object_release_block(op);
         return;
