@@ -72,12 +72,24 @@ FtThreadState *ft__registry_first(void)
     return registry_head;
 }
 
-/* Stats readers: the stopper already holds registry_mu. */
+/* Stats readers. The stopper already holds registry_mu (0). An attached
+ * thread must not block on registry_mu while attached: a stopper holds it
+ * for the whole stop and waits for every attached thread to reach a
+ * safepoint, so the two would wait for each other forever (found by
+ * stress_gc). If the lock is not free at once, the reader waits for it in
+ * a blocking region (2), where it counts as stopped; it touches no object
+ * while it holds the lock, and re-attaches only after unlocking. */
 static int lock_for_read(void)
 {
     if (ft__world_stopped_by_me())
         return 0;
-    pthread_mutex_lock(&registry_mu);
+    if (ft_thread_is_attached() && pthread_mutex_trylock(&registry_mu) != 0) {
+        ft_blocking_begin();
+        pthread_mutex_lock(&registry_mu);
+        return 2;
+    }
+    if (!ft_thread_is_attached())
+        pthread_mutex_lock(&registry_mu);
     return 1;
 }
 
@@ -85,6 +97,8 @@ static void unlock_for_read(int locked)
 {
     if (locked)
         pthread_mutex_unlock(&registry_mu);
+    if (locked == 2)
+        ft_blocking_end();
 }
 
 /* ---- Misuse detection: a pthread exiting while registered ---- */
