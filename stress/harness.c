@@ -169,18 +169,38 @@ void stress_count(long ops)
     atomic_fetch_add_explicit(&ops_total, ops, memory_order_relaxed);
 }
 
-void stress_fail(const char *file, int line, const char *fmt, ...)
+/* One failure report at a time: several threads may fail at once, and the
+ * first report is the one that matters (the others wait; _exit ends them). */
+static pthread_mutex_t fail_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void __attribute__((noreturn))
+fail_v(const char *file, int line, const char *cond, const char *fmt, va_list ap)
 {
-    va_list ap;
+    pthread_mutex_lock(&fail_mu);
     fflush(stdout);
     fprintf(stderr, "stress: %s/%s: FAIL at %s:%d: ", program_name, current, file, line);
-    va_start(ap, fmt);
+    if (cond)
+        fprintf(stderr, "check failed: %s: ", cond);
     vfprintf(stderr, fmt, ap);
-    va_end(ap);
     fprintf(stderr, "\nstress: reproduce with --seed %llu --only %s\n",
             (unsigned long long)run_seed, current);
     fflush(stderr);
     _exit(1);
+}
+
+void stress_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(file, line, NULL, fmt, ap);
+}
+
+void stress_fail_check(const char *file, int line, const char *cond,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(file, line, cond, fmt, ap);
 }
 
 /* ---- threads ---- */

@@ -91,11 +91,15 @@ void stress_sleep_us(long us);
 /* ---- checks ---- */
 void stress_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
+/* The condition's text is an argument, not part of the format: a `%` in a
+ * condition (a modulo) must not become a conversion. */
+void stress_fail_check(const char *file, int line, const char *cond,
+                       const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 4, 5)));
 #define STRESS_CHECK(cond, ...)                                           \
     do {                                                                  \
         if (!(cond))                                                      \
-            stress_fail(__FILE__, __LINE__, "check failed: " #cond ": "   \
-                        __VA_ARGS__);                                     \
+            stress_fail_check(__FILE__, __LINE__, #cond, __VA_ARGS__);    \
     } while (0)
 /* An ftrt call that must succeed: fails with the runtime's error message. */
 #define STRESS_OK(expr)                                                   \
