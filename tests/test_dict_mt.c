@@ -175,10 +175,11 @@ static void lookups_during_writes(FtObject **keys)
         args[t] = &ctx[t];
     }
     run_threads(NREADERS + 1, any_worker, args);
-    long hits = 0;
+    /* Every reader looked up at least 2000 times. (Not "some hit": on a
+     * loaded machine the writer may have emptied the dict before a reader
+     * ran; what each lookup returned is checked in reader_loop.) */
     for (int t = 1; t <= NREADERS; t++)
-        hits += ctx[t].hits;
-    assert_true(hits > 0);
+        assert_true(ctx[t].hits + ctx[t].misses >= 2000);
     assert_true(ft__object_is_shared(d));
     /* Every remaining value still belongs to its key. */
     FtSsize pos = 0;
