@@ -185,7 +185,14 @@ void ft__safepoint_slow(FtThreadState *ts)
     uint32_t br = ft_atomic_load_relaxed(&ts->breaker);
     if (br & FT_BREAK_STOP)
         suspend_self(ts);
-    if (br & FT_BREAK_MERGE)
+    /* Not while we hold the world stopped: merging may free objects, and
+     * their deallocs push onto other threads' queues. The collector
+     * allocates while it has the world stopped (growing its arrays) and has
+     * counted the queues just before merging them all itself (stress_gc hit
+     * "ndead < capdead" in phase 1); it frees, if at all, only after the
+     * restart. The bit stays set: the first safepoint after the restart
+     * merges. */
+    if ((br & FT_BREAK_MERGE) && !ft__world_stopped_by_me())
         ft__brc_merge_pending(ts);
     if (br & FT_BREAK_QSBR) {
         ft__breaker_clear(ts, FT_BREAK_QSBR);
