@@ -9,7 +9,7 @@ DEBS = meson ninja-build pkg-config gcc clang python3 \
        libpython3.11-dev gnuplot-nox
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes stress soak bench clean
+.PHONY: all deps build run test test-modes test-clang stress soak bench clean
 
 all: build
 
@@ -48,6 +48,7 @@ test: build
 	meson test -C $(BUILD) --suite unit --suite headers --suite install --print-errorlogs
 	meson test -C $(BUILD) --suite stress --print-errorlogs
 	$(MAKE) test-modes
+	$(MAKE) test-clang
 	$(MAKE) stress
 
 test-modes:
@@ -56,6 +57,13 @@ test-modes:
 	  ninja -C $(BUILD)-$$m >/dev/null || exit 1; \
 	  meson test -C $(BUILD)-$$m --suite unit --print-errorlogs || exit 1; \
 	done
+
+# -Wall -Wextra -Werror with clang too (gcc is the default build): build
+# everything, run the unit suite.
+test-clang:
+	@[ -f $(BUILD)-clang/build.ninja ] || CC=clang meson setup $(BUILD)-clang >/dev/null || exit 1
+	ninja -C $(BUILD)-clang >/dev/null
+	meson test -C $(BUILD)-clang --suite unit --print-errorlogs
 
 stress: deps
 	sh stress/run_sanitized.sh
@@ -67,4 +75,4 @@ bench: deps
 	python3 bench/report
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-tsan $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan

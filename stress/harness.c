@@ -90,7 +90,7 @@ void stress_init(int argc, char **argv, const char *program)
     scale = env_double("FTRT_STRESS_SCALE", 1.0);
     timeout_s = (long)env_double("FTRT_STRESS_TIMEOUT", 120);
     n_threads = (int)env_double("FTRT_STRESS_THREADS", 4);
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {     /* --option value pairs */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -107,7 +107,6 @@ void stress_init(int argc, char **argv, const char *program)
             only = v;
         else
             usage();
-        i++;
     }
     if (run_seed == 0)
         run_seed = 1;           /* xorshift needs a non-zero state */
