@@ -21,6 +21,7 @@
  * through counters stored/added with release and loaded with acquire.
  */
 #include "harness.h"
+#include "stress_util.h"
 #include "runtime/internal.h"
 #include "threads/tstate.h"
 #include "threads/lock.h"
@@ -31,31 +32,8 @@
 
 /* ---- helpers ---- */
 
-static void pause_attached(void)
-{
-#if FT_MODE_GIL
-    ft_blocking_begin();     /* hands the global lock over */
-    sched_yield();
-    ft_blocking_end();
-#else
-    ft_safepoint();
-    sched_yield();
-#endif
-}
 
-static FtObject *new_float(double v)
-{
-    FtObject *f = ft_float_from_double(v);
-    STRESS_OK(f);
-    return f;
-}
 
-static FtStats stats_now(void)
-{
-    FtStats s;
-    ft_stats_get(&s);
-    return s;
-}
 
 static uint64_t my_hits(void)
 {
@@ -90,66 +68,7 @@ static void check_own_lists(const char *where)
     }
 }
 
-/* ---- a bounded MPMC ring (cell sequence numbers) ---- */
-
-#define RING_CAP 256
-typedef struct Cell { _Atomic size_t seq; FtObject *obj; } Cell;
-typedef struct Ring { Cell cells[RING_CAP]; _Atomic size_t head, tail; } Ring;
-
-static void ring_init(Ring *q)
-{
-    for (size_t i = 0; i < RING_CAP; i++)
-        atomic_init(&q->cells[i].seq, i);
-    atomic_init(&q->head, 0);
-    atomic_init(&q->tail, 0);
-}
-
-/* seq == ticket: free for the pusher of ticket; seq == ticket + 1: full for
- * the popper. Release store of seq publishes obj (and the object); acquire
- * load pairs with it. Ticket CASes are relaxed: seq carries the ordering. */
-static int ring_push(Ring *q, FtObject *o)
-{
-    size_t t = atomic_load_explicit(&q->head, memory_order_relaxed);
-    for (;;) {
-        Cell *c = &q->cells[t % RING_CAP];
-        intptr_t d = (intptr_t)atomic_load_explicit(&c->seq, memory_order_acquire)
-                     - (intptr_t)t;
-        if (d == 0) {
-            if (atomic_compare_exchange_weak_explicit(&q->head, &t, t + 1,
-                    memory_order_relaxed, memory_order_relaxed)) {
-                c->obj = o;
-                atomic_store_explicit(&c->seq, t + 1, memory_order_release);
-                return 1;
-            }
-        } else if (d < 0) {
-            return 0;
-        } else {
-            t = atomic_load_explicit(&q->head, memory_order_relaxed);
-        }
-    }
-}
-
-static FtObject *ring_pop(Ring *q)
-{
-    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    for (;;) {
-        Cell *c = &q->cells[t % RING_CAP];
-        intptr_t d = (intptr_t)atomic_load_explicit(&c->seq, memory_order_acquire)
-                     - (intptr_t)(t + 1);
-        if (d == 0) {
-            if (atomic_compare_exchange_weak_explicit(&q->tail, &t, t + 1,
-                    memory_order_relaxed, memory_order_relaxed)) {
-                FtObject *o = c->obj;
-                atomic_store_explicit(&c->seq, t + RING_CAP, memory_order_release);
-                return o;
-            }
-        } else if (d < 0) {
-            return NULL;
-        } else {
-            t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-        }
-    }
-}
+/* ---- hand-over through the ring of stress_util.h ---- */
 
 static void ring_push_wait(Ring *q, FtObject *o)
 {

@@ -22,6 +22,7 @@
  * blocking region would detach the stopping thread itself.
  */
 #include "harness.h"
+#include "stress_util.h"
 #include "runtime/internal.h"
 #include "threads/tstate.h"
 #include "threads/lock.h"
@@ -32,31 +33,8 @@
 
 #define MAXT 64
 
-static void pause_attached(void)
-{
-#if FT_MODE_GIL
-    ft_blocking_begin();
-    sched_yield();
-    ft_blocking_end();
-#else
-    ft_safepoint();
-    sched_yield();
-#endif
-}
 
-static FtObject *new_float(double v)
-{
-    FtObject *f = ft_float_from_double(v);
-    STRESS_OK(f);
-    return f;
-}
 
-static FtStats stats_now(void)
-{
-    FtStats s;
-    ft_stats_get(&s);
-    return s;
-}
 
 /* Worker progress counters: written by their worker with relaxed stores
  * only while it is attached; read by a stopper with the world stopped. The
