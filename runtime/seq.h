@@ -20,6 +20,7 @@
 static inline FtSsize ft__slice_adjust(FtSsize len, FtSsize *start,
                                        FtSsize *stop, FtSsize step)
 {
+    FT_ASSERT(step != 0);
     if (*start < 0) {
         *start += len;
         if (*start < 0)

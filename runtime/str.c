@@ -340,31 +340,6 @@ FtObject *ft_str_getitem(FtObject *op, FtSsize index)
     return ft__str_from_kind(4, &c, 1);
 }
 
-FtSsize ft__slice_adjust(FtSsize len, FtSsize *start, FtSsize *stop, FtSsize step)
-{
-    FT_ASSERT(step != 0);
-    if (*start < 0) {
-        *start += len;
-        if (*start < 0)
-            *start = step < 0 ? -1 : 0;
-    } else if (*start >= len) {
-        *start = step < 0 ? len - 1 : len;
-    }
-    if (*stop < 0) {
-        *stop += len;
-        if (*stop < 0)
-            *stop = step < 0 ? -1 : 0;
-    } else if (*stop >= len) {
-        *stop = step < 0 ? len - 1 : len;
-    }
-    if (step < 0) {
-        if (*stop < *start)
-            return (*start - *stop - 1) / (-step) + 1;
-    } else if (*start < *stop) {
-        return (*stop - *start - 1) / step + 1;
-    }
-    return 0;
-}
 
 FtObject *ft_str_slice(FtObject *op, FtSsize start, FtSsize stop, FtSsize step)
 {

@@ -32,6 +32,7 @@
 #define FT_RUNTIME_STR_IMPL_H
 
 #include "runtime/internal.h"
+#include "runtime/seq.h"
 
 /* flags (immutable after construction) */
 #define FT_STR_ASCII   0x01    /* every code point < 0x80 (kind 1, FtStr head) */
@@ -145,7 +146,7 @@ void ft__str_copy_chars(FtObject *dst, FtSsize dst_start,
                         FtObject *src, FtSsize start, FtSsize len);
 /* Python's slice index adjustment: clamps start/stop to [0, len] (or
  * [-1, len - 1] for negative steps) and returns the slice length. */
-FtSsize ft__slice_adjust(FtSsize len, FtSsize *start, FtSsize *stop, FtSsize step);
+/* ft__slice_adjust: runtime/seq.h (shared with tuple and list). */
 /* Unicode whitespace as str.isspace(). */
 int ft__unicode_isspace(uint32_t cp);
 
