@@ -89,7 +89,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     for s in $which; do
         d=$(dir_of "$s")
         for exe in "$d"/stress/stress_*; do
-            [ -x "$exe" ] || continue
+            [ -f "$exe" ] && [ -x "$exe" ] || continue   # not the .p dirs
             seed=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
             if ! FTRT_STRESS_SEED=$seed "$exe" >"$d/soak-last.log" 2>&1; then
                 cat "$d/soak-last.log"
