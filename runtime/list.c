@@ -839,7 +839,7 @@ static FtObject *list_repr(FtObject *op)
 static FtObject *list_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     if (!ft_isinstance(b, &ft_list_type))
-        return NULL;                /* not implemented (runtime/object.c) */
+        return NULL;    /* NULL, no error: Python's NotImplemented (runtime/object.c) */
     FtObject **ia, **ib, *res = NULL;
     FtSsize na, nb;
     if (ft__list_snapshot(a, &ia, &na) < 0)

@@ -254,7 +254,7 @@ static int64_t tuple_hash(FtObject *op)
 static FtObject *tuple_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     if (!ft_isinstance(b, &ft_tuple_type))
-        return NULL;                /* not implemented (runtime/object.c) */
+        return NULL;    /* NULL, no error: Python's NotImplemented (runtime/object.c) */
     return ft__seq_richcompare(TUPLE(a)->ob_item, TUPLE(a)->ob_base.ob_size,
                                TUPLE(b)->ob_item, TUPLE(b)->ob_base.ob_size, op);
 }
