@@ -83,12 +83,28 @@ static FtSsize count_world_stopped(FtObject *op)
     return rc;
 }
 
+/* A tuple is tracked from ft_tuple_new on (the collector must see what
+ * its filled slots hold), but it is not fully built until every slot is
+ * set, and no complete tuple holds NULL: one with a NULL slot is still
+ * being filled by its creator (who may have reached a safepoint between two
+ * ft_tuple_set_item_init calls) and must not be handed to other code. */
+static int tuple_complete(FtObject *op)
+{
+    if (!ft_isinstance(op, &ft_tuple_type))
+        return 1;
+    FtSsize n = FT_LOAD_RELAXED(((FtVarObject *)op)->ob_size);
+    for (FtSsize i = 0; i < n; i++)
+        if (!ft_tuple_borrow_item(op, i))
+            return 0;
+    return 1;
+}
+
 static int reportable(FtObject *op)
 {
     uint8_t b = ft__gc_bits(op);
     if ((b & (FT_GC_TRACKED | FT_GC_FROZEN | FT_GC_UNREACHABLE)) != FT_GC_TRACKED)
         return 0;
-    return count_world_stopped(op) > 0;
+    return count_world_stopped(op) > 0 && tuple_complete(op);
 }
 
 /* Walks hold collect_mu (gc/gc.h), so a walk never runs inside another

@@ -219,6 +219,39 @@ static void weakref_to_cycle_cleared(void **state)
     assert_same(before, live_now());
 }
 
+static int list_holds(FtObject *list, FtObject *op)
+{
+    FtSsize n = ft_len(list);
+    for (FtSsize i = 0; i < n; i++) {
+        FtObject *x = ft_list_get_item(list, i);
+        ft_decref(x);
+        if (x == op)
+            return 1;
+    }
+    return 0;
+}
+
+/* A tuple still being filled is tracked (the collector sees its items) but
+ * not reported by get_objects until every slot is set. */
+static void partial_tuple_not_reported(void **state)
+{
+    (void)state;
+    FtObject *t = ft_tuple_new(3);
+    assert_non_null(t);
+    assert_int_equal(ft_tuple_set_item_init(t, 0, ft_int_from_i64(1000)), 0);
+    assert_true(ft_gc_is_tracked(t));
+    FtObject *objs = ft_gc_get_objects();
+    assert_non_null(objs);
+    assert_false(list_holds(objs, t));
+    ft_decref(objs);
+    assert_int_equal(ft_tuple_set_item_init(t, 1, ft_newref(ft_none())), 0);
+    assert_int_equal(ft_tuple_set_item_init(t, 2, ft_newref(ft_none())), 0);
+    objs = ft_gc_get_objects();
+    assert_true(list_holds(objs, t));
+    ft_decref(objs);
+    ft_decref(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +262,7 @@ int main(void)
         cmocka_unit_test(slot_class_ring),
         cmocka_unit_test(reachable_survive),
         cmocka_unit_test(weakref_to_cycle_cleared),
+        cmocka_unit_test(partial_tuple_not_reported),
     };
     return cmocka_run_group_tests_name("gc_containers", tests, setup, teardown);
 }
