@@ -2,6 +2,7 @@ set terminal svg size 800,450 dynamic background rgb 'white' noenhanced
 set output 'stw.svg'
 set title 'Time to get exclusive access (stop the world / take the GIL), median'
 set xlabel 'busy threads'
+set xtics 1
 set ylabel 'microseconds'
 set logscale y 10
 set grid
