@@ -30,7 +30,9 @@ typedef struct FtStats {
     uint64_t stw_total_ns;          /* time spent stopping (not stopped) */
     uint64_t stw_max_ns;
     /* memory */
-    int64_t  raw_bytes_live;        /* raw (non-object) memory in use */
+    int64_t  raw_bytes_live;        /* raw (non-object) memory in use; kept in
+                                     * builds with debug_level >= 1 (the default),
+                                     * always 0 in release builds (debug_level 0) */
 } FtStats;
 
 FT_API void ft_stats_get(FtStats *out);
