@@ -622,23 +622,23 @@ static void test_deep_nesting_dealloc(void **state)
 
 /* ---- Allocation failure: every constructor and growth path ---- */
 
-typedef FtObject *(*Ctor)(FtObject *src);
+typedef FtTestCtor Ctor;     /* (src, unused) */
 
-static FtObject *mk_new(FtObject *src) { (void)src; return ft_dict_new(); }
-static FtObject *mk_copy(FtObject *src) { return ft_dict_copy(src); }
-static FtObject *mk_keys(FtObject *src) { return ft_dict_keys(src); }
-static FtObject *mk_values(FtObject *src) { return ft_dict_values(src); }
-static FtObject *mk_items(FtObject *src) { return ft_dict_items(src); }
-static FtObject *mk_repr(FtObject *src) { return ft_repr(src); }
-static FtObject *mk_iter(FtObject *src) { return ft_iter(src); }
-static FtObject *mk_update(FtObject *src)
+static FtObject *mk_new(FtObject *src, FtObject *unused) { (void)src; return ft_dict_new(); }
+static FtObject *mk_copy(FtObject *src, FtObject *unused) { return ft_dict_copy(src); }
+static FtObject *mk_keys(FtObject *src, FtObject *unused) { return ft_dict_keys(src); }
+static FtObject *mk_values(FtObject *src, FtObject *unused) { return ft_dict_values(src); }
+static FtObject *mk_items(FtObject *src, FtObject *unused) { return ft_dict_items(src); }
+static FtObject *mk_repr(FtObject *src, FtObject *unused) { return ft_repr(src); }
+static FtObject *mk_iter(FtObject *src, FtObject *unused) { return ft_iter(src); }
+static FtObject *mk_update(FtObject *src, FtObject *unused)
 {
     FtObject *d = ft_dict_new();
     if (d && ft_dict_update(d, src) < 0)
         FT_CLEAR(d);
     return d;
 }
-static FtObject *mk_from_pairs(FtObject *src)
+static FtObject *mk_from_pairs(FtObject *src, FtObject *unused)
 {
     FtObject *items = ft_dict_items(src);
     if (!items)
@@ -652,24 +652,7 @@ static FtObject *mk_from_pairs(FtObject *src)
 
 static void oom_loop(Ctor ctor, FtObject *src)
 {
-    ft_freelists_clear();
-    LiveSnapshot before = live_snapshot();
-    for (long n = 1;; n++) {
-        ft_debug_fail_alloc_after(n);
-        FtObject *r = ctor(src);
-        ft_debug_fail_alloc_after(0);
-        if (r) {
-            ft_decref(r);
-            break;
-        }
-        assert_int_equal(ft_error_kind(), FT_ERR_MEMORY);
-        ft_error_clear();
-        ft_freelists_clear();
-        assert_live_equal(before, live_snapshot());
-        assert_true(n < 1000);
-    }
-    ft_freelists_clear();
-    assert_live_equal(before, live_snapshot());
+    ft_test_oom_loop(ctor, src, NULL, 1000);
 }
 
 static void test_oom_constructors(void **state)

@@ -307,7 +307,7 @@ static void test_deep_nesting_dealloc(void **state)
 
 /* ---- Allocation failure ---- */
 
-typedef FtObject *(*Ctor)(FtObject *a, FtObject *b);
+typedef FtTestCtor Ctor;
 static FtObject *mk_new(FtObject *a, FtObject *b) { (void)b; return ft_set_new(a); }
 static FtObject *mk_frozen(FtObject *a, FtObject *b) { (void)b; return ft_frozenset_new(a); }
 static FtObject *mk_copy(FtObject *a, FtObject *b) { (void)b; return ft_set_copy(a); }
@@ -330,24 +330,7 @@ static FtObject *mk_subset(FtObject *a, FtObject *b)
 
 static void oom_loop(Ctor ctor, FtObject *a, FtObject *b)
 {
-    ft_freelists_clear();
-    LiveSnapshot before = live_snapshot();
-    for (long n = 1;; n++) {
-        ft_debug_fail_alloc_after(n);
-        FtObject *r = ctor(a, b);
-        ft_debug_fail_alloc_after(0);
-        if (r) {
-            ft_decref(r);
-            break;
-        }
-        assert_int_equal(ft_error_kind(), FT_ERR_MEMORY);
-        ft_error_clear();
-        ft_freelists_clear();
-        assert_live_equal(before, live_snapshot());
-        assert_true(n < 1000);
-    }
-    ft_freelists_clear();
-    assert_live_equal(before, live_snapshot());
+    ft_test_oom_loop(ctor, a, b, 1000);
 }
 
 static void test_oom(void **state)

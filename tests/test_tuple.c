@@ -286,7 +286,7 @@ static void test_freelist_reuse(void **state)
 
 /* ---- Failure injection: every constructor, n = 1, 2, ... ---- */
 
-typedef FtObject *(*Ctor)(FtObject *a, FtObject *b);
+typedef FtTestCtor Ctor;
 
 static FtObject *mk_new(FtObject *a, FtObject *b) { (void)a; (void)b; return ft_tuple_new(25); }
 static FtObject *mk_pack(FtObject *a, FtObject *b) { return ft_tuple_pack(2, a, b); }
@@ -330,24 +330,7 @@ static FtObject *mk_iter(FtObject *a, FtObject *b)
 static void oom_loop(Ctor ctor)
 {
     FtObject *a = V(1), *b = V(2);
-    ft_freelists_clear();
-    LiveSnapshot before = live_snapshot();
-    for (long n = 1;; n++) {
-        ft_debug_fail_alloc_after(n);
-        FtObject *r = ctor(a, b);
-        ft_debug_fail_alloc_after(0);
-        if (r) {
-            ft_decref(r);
-            break;
-        }
-        assert_int_equal(ft_error_kind(), FT_ERR_MEMORY);
-        ft_error_clear();
-        ft_freelists_clear();
-        assert_live_equal(before, live_snapshot());
-        assert_true(n < 100);
-    }
-    ft_freelists_clear();
-    assert_live_equal(before, live_snapshot());
+    ft_test_oom_loop(ctor, a, b, 100);
     ft_decref(a);
     ft_decref(b);
 }

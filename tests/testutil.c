@@ -112,3 +112,25 @@ void assert_live_equal(LiveSnapshot a, LiveSnapshot b)
     assert_int_equal(a.objects, b.objects);
     assert_int_equal(a.raw, b.raw);
 }
+
+void ft_test_oom_loop(FtTestCtor ctor, FtObject *a, FtObject *b, long max_points)
+{
+    ft_freelists_clear();
+    LiveSnapshot before = live_snapshot();
+    for (long n = 1;; n++) {
+        ft_debug_fail_alloc_after(n);
+        FtObject *r = ctor(a, b);
+        ft_debug_fail_alloc_after(0);
+        if (r) {
+            ft_decref(r);
+            break;
+        }
+        assert_int_equal(ft_error_kind(), FT_ERR_MEMORY);
+        ft_error_clear();
+        ft_freelists_clear();
+        assert_live_equal(before, live_snapshot());
+        assert_true(n < max_points);
+    }
+    ft_freelists_clear();
+    assert_live_equal(before, live_snapshot());
+}

@@ -45,4 +45,11 @@ typedef struct LiveSnapshot {
 LiveSnapshot live_snapshot(void);
 void assert_live_equal(LiveSnapshot a, LiveSnapshot b);
 
+/* Allocation-failure walk: make the n-th allocation fail for n = 1, 2, ...
+ * until ctor(a, b) succeeds (its result is released). Every failure must be
+ * a clean FT_ERR_MEMORY with no object or raw byte left behind; more than
+ * max_points failures fail the test. */
+typedef FtObject *(*FtTestCtor)(FtObject *a, FtObject *b);
+void ft_test_oom_loop(FtTestCtor ctor, FtObject *a, FtObject *b, long max_points);
+
 #endif
