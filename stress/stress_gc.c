@@ -255,17 +255,12 @@ static FtObject *chain(FtType *cls, int n)
     return head;
 }
 
-/* Work-around: ft_stats_live_of_type takes registry_mu without detaching,
- * and a stopper holds registry_mu while it waits for every attached thread
- * (threads/tstate.c lock_for_read): called attached while another thread
- * stops the world, it deadlocks. Detached, it just waits for the restart;
- * it touches no object. */
+/* Called while other threads stop the world: ft_stats_live_of_type must
+ * not block on the thread registry while attached (threads/tstate.c,
+ * lock_for_read; before that fix this scenario deadlocked). */
 static int64_t live_of(FtType *tp)
 {
-    ft_blocking_begin();
-    int64_t n = ft_stats_live_of_type(tp);
-    ft_blocking_end();
-    return n;
+    return ft_stats_live_of_type(tp);
 }
 
 static uint64_t gc_collected_total(void)

@@ -83,14 +83,15 @@ static int lock_for_read(void)
 {
     if (ft__world_stopped_by_me())
         return 0;
-    if (ft_thread_is_attached() && pthread_mutex_trylock(&registry_mu) != 0) {
-        ft_blocking_begin();
+    if (!ft_thread_is_attached()) {
         pthread_mutex_lock(&registry_mu);
-        return 2;
+        return 1;
     }
-    if (!ft_thread_is_attached())
-        pthread_mutex_lock(&registry_mu);
-    return 1;
+    if (pthread_mutex_trylock(&registry_mu) == 0)
+        return 1;
+    ft_blocking_begin();
+    pthread_mutex_lock(&registry_mu);
+    return 2;
 }
 
 static void unlock_for_read(int locked)
