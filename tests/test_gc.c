@@ -417,6 +417,74 @@ static void queue_death_freed(void **state)
     assert_live_equal(before, live_snapshot());
 }
 
+/* The thread holding the world stopped does not merge its own queue at a
+ * safepoint (an allocation while stopped): merging can free objects, and
+ * the collector, which allocates while stopped, has counted every queue
+ * just before. Objects queued to us are freed after the restart. (Mode ft:
+ * the other modes have no merge queues.) */
+#if FT_MODE_FT
+static _Atomic int sleaf_frees, sleaf_frees_stopped;
+
+static void sleaf_dealloc(FtObject *op)
+{
+    atomic_fetch_add(&sleaf_frees, 1);
+    if (ft_world_is_stopped())
+        atomic_fetch_add(&sleaf_frees_stopped, 1);
+    ft__object_free(op);
+}
+
+static FtType sleaf_type = {
+    .ob_base = FT_STATIC_TYPE_HEAD,
+    .tp_name = "test.stopleaf",
+    .tp_basicsize = sizeof(FtObject),
+    .tp_dealloc = sleaf_dealloc,
+};
+
+enum { NSLEAF = 64 };
+static _Atomic int sleaf_dropped;
+
+static void *drop_all(void *arg)
+{
+    FtObject **objs = arg;
+    for (int i = 0; i < NSLEAF; i++)
+        ft_decref(objs[i]);     /* non-owner, last reference: queued to main */
+    atomic_store(&sleaf_dropped, 1);
+    return NULL;
+}
+#endif
+
+static void stopper_defers_own_merges(void **state)
+{
+    (void)state;
+#if FT_MODE_FT
+    assert_int_equal(ft__type_ready(&sleaf_type), 0);
+    FtObject *objs[NSLEAF];
+    for (int i = 0; i < NSLEAF; i++) {
+        objs[i] = ft__object_alloc(&sleaf_type, sizeof(FtObject));
+        assert_non_null(objs[i]);
+    }
+    atomic_store(&sleaf_frees, 0);
+    atomic_store(&sleaf_frees_stopped, 0);
+    atomic_store(&sleaf_dropped, 0);
+    pthread_t t;
+    assert_int_equal(ft_thread_start(&t, drop_all, objs), 0);
+    /* Wait attached and without a safepoint (re-attaching after a blocking
+     * region would merge our queue): the dropper needs no stop. */
+    while (!atomic_load(&sleaf_dropped))
+        ;
+    assert_int_equal(atomic_load(&sleaf_frees), 0); /* waiting in our queue */
+    ft_world_stop();
+    FtObject *f = ft_float_from_double(1.5);         /* a safepoint, stopped */
+    ft_world_start();
+    assert_non_null(f);
+    ft_decref(f);
+    assert_int_equal(atomic_load(&sleaf_frees_stopped), 0);
+    ft_safepoint();                                  /* now they go */
+    assert_int_equal(atomic_load(&sleaf_frees), NSLEAF);
+    assert_int_equal(ft_thread_join(t, NULL), 0);
+#endif
+}
+
 static void *cycle_maker(void *arg)
 {
     make_garbage_rings(20, 5);
@@ -759,6 +827,7 @@ int main(void)
         cmocka_unit_test_setup(resurrection, clean),
         cmocka_unit_test_setup(resurrection_through_thread, clean),
         cmocka_unit_test_setup(queue_death_freed, clean),
+        cmocka_unit_test_setup(stopper_defers_own_merges, clean),
         cmocka_unit_test_setup(exited_thread_cycles_collected, clean),
         cmocka_unit_test_setup(callbacks_and_stats, clean),
         cmocka_unit_test_setup(thresholds, clean),
