@@ -54,7 +54,7 @@ test: build
 test-modes:
 	@for m in gil atomic; do \
 	  [ -f $(BUILD)-$$m/build.ninja ] || meson setup $(BUILD)-$$m -Dmode=$$m >/dev/null || exit 1; \
-	  ninja -C $(BUILD)-$$m >/dev/null || exit 1; \
+	  ninja --quiet -C $(BUILD)-$$m || exit 1; \
 	  meson test -C $(BUILD)-$$m --suite unit --print-errorlogs || exit 1; \
 	done
 
@@ -62,7 +62,7 @@ test-modes:
 # everything, run the unit suite.
 test-clang:
 	@[ -f $(BUILD)-clang/build.ninja ] || CC=clang meson setup $(BUILD)-clang >/dev/null || exit 1
-	ninja -C $(BUILD)-clang >/dev/null
+	ninja --quiet -C $(BUILD)-clang
 	meson test -C $(BUILD)-clang --suite unit --print-errorlogs
 
 stress: deps

@@ -53,11 +53,11 @@ setup() {
         meson setup --reconfigure "$d" $SAN_MESON_OPTS >/dev/null
     fi
     if [ "$unit" = 1 ]; then
-        ninja -C "$d" >/dev/null
+        ninja --quiet -C "$d"
     else
         # Only the stress programs (and the library they link).
         targets=$(ninja -C "$d" -t targets all | sed -n 's|^\(stress/stress_[a-z_]*\): .*|\1|p' | sort -u)
-        ninja -C "$d" $targets >/dev/null
+        ninja --quiet -C "$d" $targets
     fi
 }
 
