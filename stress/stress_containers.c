@@ -28,6 +28,14 @@
  *   attrs       __dict__ and __slots__ instances: attribute writes/deletes vs
  *               reads; a read returns a value written for that attribute;
  *               final value is some writer's last write; exact refcounts.
+ *   dict_atomic 8 threads INCR one entry, half through ft_dict_add_int and
+ *               half through ft_dict_update_item, and another through a
+ *               lookup + ft_dict_compare_and_set loop: both totals exact;
+ *               all 8 race ft_dict_get_or_insert over the same key
+ *               sequence: each factory runs exactly once per key and every
+ *               thread gets the same object. A ninth thread collects in a
+ *               loop, so stop-the-worlds suspend the dict's lock inside
+ *               callbacks (the re-validation path).
  */
 #include "harness.h"
 
@@ -1098,6 +1106,144 @@ static void attrs(void)
     free_pool();
 }
 
+/* ---- dict_atomic ---- */
+
+#define DA_WORKERS 8
+
+typedef struct DaCtx {
+    FtObject *d, *gd, *kcount, *kcas;
+    FtObject **gkeys;
+    long iters;
+    _Atomic int *calls;                 /* factory runs per key */
+    _Atomic uintptr_t *seen;            /* first result per key */
+    _Atomic int done;
+} DaCtx;
+
+static FtObject *da_incr(FtObject *old, void *arg)
+{
+    (void)arg;
+    FtObject *one = ft_int_from_i64(1);
+    if (!one)
+        return NULL;
+    FtObject *r = old ? ft_int_add(old, one) : ft_newref(one);
+    ft_decref(one);
+    return r;
+}
+
+typedef struct DaFactoryArg { DaCtx *c; long j; } DaFactoryArg;
+
+static FtObject *da_factory(void *arg)
+{
+    DaFactoryArg *a = arg;
+    atomic_fetch_add(&a->c->calls[a->j], 1);
+    return ft_list_new(0);
+}
+
+static void da_cas_incr(DaCtx *c)
+{
+    for (;;) {
+        FtObject *cur, *nv;
+        STRESS_CHECK(ft_dict_lookup(c->d, c->kcas, &cur) >= 0, "lookup");
+        if (cur) {
+            FtObject *one = ft_int_from_i64(1);
+            STRESS_OK(one);
+            nv = ft_int_add(cur, one);
+            ft_decref(one);
+        } else {
+            nv = ft_int_from_i64(1);
+        }
+        STRESS_OK(nv);
+        int r = ft_dict_compare_and_set(c->d, c->kcas, cur, nv);
+        STRESS_CHECK(r >= 0, "compare_and_set: %s", ft_error_message());
+        ft_xdecref(cur);
+        ft_decref(nv);
+        if (r == 1)
+            return;
+    }
+}
+
+static void da_thread(void *ctx, int idx)
+{
+    DaCtx *c = ctx;
+    if (idx == DA_WORKERS) {            /* the collector */
+        while (atomic_load(&c->done) < DA_WORKERS) {
+            ft_gc_collect();
+            stress_sleep_us(50);
+        }
+        return;
+    }
+    for (long i = 0; i < c->iters; i++) {
+        if (idx % 2 == 0)
+            STRESS_CHECK(ft_dict_add_int(c->d, c->kcount, 1, NULL) == 0,
+                         "add_int: %s", ft_error_message());
+        else
+            STRESS_CHECK(ft_dict_update_item(c->d, c->kcount, da_incr, NULL, NULL) == 0,
+                         "update_item: %s", ft_error_message());
+        da_cas_incr(c);
+        DaFactoryArg fa = { c, i };
+        FtObject *res;
+        int r = ft_dict_get_or_insert(c->gd, c->gkeys[i], da_factory, &fa, &res);
+        STRESS_CHECK(r >= 0, "get_or_insert: %s", ft_error_message());
+        uintptr_t want = 0;
+        if (!atomic_compare_exchange_strong(&c->seen[i], &want, (uintptr_t)res))
+            STRESS_CHECK(want == (uintptr_t)res,
+                         "key %ld: two different objects inserted", i);
+        ft_decref(res);
+    }
+    stress_count(c->iters * 3);
+    atomic_fetch_add(&c->done, 1);
+}
+
+static int64_t da_value(FtObject *d, FtObject *k)
+{
+    FtObject *v = ft_dict_get_item(d, k);
+    int64_t x = -1;
+    STRESS_OK(v);
+    STRESS_CHECK(ft_int_as_i64(v, &x) == 0, "int");
+    ft_decref(v);
+    return x;
+}
+
+static void dict_atomic(void)
+{
+    DaCtx *c = calloc(1, sizeof(*c));
+    c->iters = stress_iters(20000, 400);
+    c->d = ft_dict_new();
+    c->gd = ft_dict_new();
+    c->kcount = ft_str_from_utf8("count", -1);
+    c->kcas = ft_str_from_utf8("cas", -1);
+    c->gkeys = calloc((size_t)c->iters, sizeof(FtObject *));
+    c->calls = calloc((size_t)c->iters, sizeof(*c->calls));
+    c->seen = calloc((size_t)c->iters, sizeof(*c->seen));
+    for (long i = 0; i < c->iters; i++) {
+        c->gkeys[i] = ft_str_from_format("g%ld", i);
+        STRESS_OK(c->gkeys[i]);
+    }
+    stress_run_threads(DA_WORKERS + 1, da_thread, c);
+    int64_t want = (int64_t)DA_WORKERS * c->iters;
+    int64_t got = da_value(c->d, c->kcount);
+    STRESS_CHECK(got == want, "INCR total %lld, want %lld", (long long)got,
+                 (long long)want);
+    got = da_value(c->d, c->kcas);
+    STRESS_CHECK(got == want, "CAS total %lld, want %lld", (long long)got,
+                 (long long)want);
+    STRESS_CHECK(ft_len(c->gd) == c->iters, "get_or_insert keys %zd",
+                 (size_t)ft_len(c->gd));
+    for (long i = 0; i < c->iters; i++)
+        STRESS_CHECK(atomic_load(&c->calls[i]) == 1,
+                     "key %ld: factory ran %d times", i, atomic_load(&c->calls[i]));
+    for (long i = 0; i < c->iters; i++)
+        ft_decref(c->gkeys[i]);
+    free(c->gkeys);
+    free((void *)c->calls);
+    free((void *)c->seen);
+    ft_decref(c->kcount);
+    ft_decref(c->kcas);
+    ft_decref(c->d);
+    ft_decref(c->gd);
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "containers");
@@ -1106,5 +1252,6 @@ int main(int argc, char **argv)
     stress_scenario("dict_rw", dict_rw, STRESS_LIVE_EXACT);
     stress_scenario("set_rw", set_rw, STRESS_LIVE_EXACT);
     stress_scenario("attrs", attrs, STRESS_LIVE_EXACT);
+    stress_scenario("dict_atomic", dict_atomic, STRESS_LIVE_EXACT);
     return stress_finish();
 }
