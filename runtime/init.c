@@ -42,3 +42,7 @@ void ft__subsystems_fini(void)
         if (subsystems[i].fini)
             subsystems[i].fini();
 }
+
+/* The build-mode guard's symbol (ftrt/common.h): defined only for the mode
+ * this library was built in. */
+const char FT_ABI_MODE_SYMBOL = 1;
