@@ -16,6 +16,7 @@
 #include <ftrt/memory.h>
 #include <ftrt/number.h>
 #include <ftrt/str.h>
+#include <ftrt/bytes.h>
 #include <ftrt/container.h>
 #include <ftrt/class.h>
 #include <ftrt/gc.h>

@@ -33,13 +33,15 @@
  *               lookup + ft_dict_compare_and_set loop: both totals exact;
  *               all 8 race ft_dict_get_or_insert over the same key
  *               sequence: each factory runs exactly once per key and every
- *               thread gets the same object. A ninth thread collects in a
- *               loop, so stop-the-worlds suspend the dict's lock inside
- *               callbacks (the re-validation path).
+ *               thread gets the same object. Every 8th callback blocks
+ *               briefly (suspending the dict's lock, so other writers get
+ *               in: the re-validation and pending-factory paths), and a
+ *               ninth thread collects in a loop (stop-the-worlds).
  */
 #include "harness.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #define BASE ((int64_t)1 << 40)
@@ -1119,9 +1121,24 @@ typedef struct DaCtx {
     _Atomic int done;
 } DaCtx;
 
+/* Every 8th callback of a thread blocks briefly (a blocking region): that
+ * suspends the dict's lock, so other writers get in while it runs, the
+ * case the re-validation and the pending records exist for. */
+static _Thread_local unsigned da_calls;
+
+static void da_maybe_block(void)
+{
+    if (++da_calls % 8 == 0) {
+        ft_blocking_begin();
+        sched_yield();
+        ft_blocking_end();
+    }
+}
+
 static FtObject *da_incr(FtObject *old, void *arg)
 {
     (void)arg;
+    da_maybe_block();
     FtObject *one = ft_int_from_i64(1);
     if (!one)
         return NULL;
@@ -1136,6 +1153,7 @@ static FtObject *da_factory(void *arg)
 {
     DaFactoryArg *a = arg;
     atomic_fetch_add(&a->c->calls[a->j], 1);
+    da_maybe_block();
     return ft_list_new(0);
 }
 
