@@ -17,6 +17,15 @@
  *                   their own detach (merged), while two threads stop the
  *                   world: no progress while stopped, ids never reused,
  *                   exact attach counts.
+ *   sort_park       one thread sorts a shared list with a comparator that
+ *                   allocates (a safepoint inside the list's critical
+ *                   section), first with a yield in the comparator, then
+ *                   with no hold time at all; another stops the world and,
+ *                   inside the stopped world, appends to and pops from that
+ *                   list (and takes its critical section directly). A
+ *                   thread suspended for a stop must have released its
+ *                   sections (issue 10 item 1): no deadlock (watchdog), the
+ *                   list keeps exactly its items.
  *
  * The stoppers sleep with plain usleep while the world is stopped: a
  * blocking region would detach the stopping thread itself.
@@ -442,11 +451,119 @@ static void attach_churn(void)
     free(c);
 }
 
+/* ================================================================
+ * sort_park
+ * ================================================================ */
+
+typedef struct SortCtx {
+    FtObject *list;
+    long rounds;              /* sorts by the sorter */
+    int hold;                 /* comparator yields now and then */
+    _Atomic int sorter_done;
+    long stops;               /* written by the stopper, read after join */
+    long sorts_ok, sorts_modified;   /* written by the sorter */
+} SortCtx;
+
+/* Compares floats; allocates on every call (a safepoint poll inside the
+ * sort's critical section), yields now and then when `hold` is set. */
+static int alloc_cmp(FtObject *a, FtObject *b, void *arg)
+{
+    SortCtx *c = arg;
+    FtObject *t = new_float(0.5);
+    ft_decref(t);
+    if (c->hold && (ft_float_as_double(a) > 40.0))
+        sched_yield();
+    double x = ft_float_as_double(a), y = ft_float_as_double(b);
+    return x < y ? -1 : x > y;
+}
+
+static void sort_worker(void *vctx, int me)
+{
+    SortCtx *c = vctx;
+    StressRng rng = stress_rng_for(me + 60);
+    if (me == 0) {
+        for (long r = 0; r < c->rounds; r++) {
+            int rc = ft_list_sort(c->list, alloc_cmp, c, (int)(r & 1));
+            if (rc == 0) {
+                c->sorts_ok++;
+            } else {
+                STRESS_CHECK(ft_error_kind() == FT_ERR_VALUE, "sort: %s",
+                             ft_error_message());
+                ft_error_clear();
+                c->sorts_modified++;
+            }
+            stress_count(1);
+        }
+        atomic_store_explicit(&c->sorter_done, 1, memory_order_release);
+        return;
+    }
+    long stops = 0;
+    while (!atomic_load_explicit(&c->sorter_done, memory_order_acquire)) {
+        ft_world_stop();
+        /* Inside the stopped world: the sorter is suspended in the middle
+         * of its sort (holding the list's section unless it released it). */
+        FtObject *x = new_float(-1.0);
+        STRESS_OK(ft_list_append(c->list, x) == 0);
+        ft_decref(x);
+        FtObject *y = ft_list_pop(c->list, -1);
+        STRESS_CHECK(y == x, "popped another item than the one appended");
+        ft_decref(y);
+        if (stress_below(&rng, 2) == 0) {
+            FT_BEGIN_CRITICAL_SECTION(c->list);
+            FT_END_CRITICAL_SECTION();
+        }
+        ft_world_start();
+        stops++;
+        if (stress_below(&rng, 4) == 0)
+            pause_attached();
+    }
+    c->stops = stops;
+}
+
+static void sort_park_run(int hold)
+{
+    enum { N = 64 };
+    SortCtx *c = calloc(1, sizeof *c);
+    STRESS_CHECK(c, "oom");
+    c->list = ft_list_new(0);
+    STRESS_OK(c->list);
+    c->hold = hold;
+    c->rounds = stress_iters(4000, 400);
+    double sum = 0;
+    for (int i = 0; i < N; i++) {
+        FtObject *f = new_float((double)((i * 37) % N));
+        sum += (double)((i * 37) % N);
+        STRESS_OK(ft_list_append(c->list, f) == 0);
+        ft_decref(f);
+    }
+    stress_run_threads(2, sort_worker, c);
+    STRESS_CHECK(ft_len(c->list) == N, "list length %td, expected %d",
+                 ft_len(c->list), N);
+    double got = 0;
+    for (int i = 0; i < N; i++) {
+        FtObject *f = ft_list_get_item(c->list, i);
+        STRESS_OK(f);
+        got += ft_float_as_double(f);
+        ft_decref(f);
+    }
+    STRESS_CHECK(got == sum, "items changed: sum %g, expected %g", got, sum);
+    STRESS_CHECK(c->sorts_ok + c->sorts_modified == c->rounds, "sorts");
+    ft_decref(c->list);
+    free(c);
+}
+
+static void sort_park(void)
+{
+    sort_park_run(1);     /* the comparator yields: long hold times */
+    sort_park_run(0);     /* no hold time beyond the allocation */
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "threads");
     stress_scenario("stw_progress", stw_progress, STRESS_LIVE_EXACT);
     stress_scenario("cs_handoff", cs_handoff, STRESS_LIVE_EXACT);
     stress_scenario("attach_churn", attach_churn, STRESS_LIVE_EXACT);
+    stress_scenario("sort_park", sort_park, STRESS_LIVE_EXACT);
     return stress_finish();
 }

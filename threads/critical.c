@@ -98,8 +98,14 @@ void ft__cs_begin(FtCriticalSection *cs, FtObject *op)
         ts->critical_section = (uintptr_t)cs;
         return;
     }
-    if (top && section_holds(top, op)) {
-        cs->obj = NULL;            /* nested: not pushed (invariant 3) */
+    if ((top && section_holds(top, op)) || ft__world_stopped_by_me()) {
+        /* Nested on the top section's object, or the world is stopped by
+         * us: lock nothing, push nothing (invariant 3). While we hold the
+         * world stopped no other thread runs, and a stopped thread may still
+         * own the mutex (handed to it by a fair unlock just before it
+         * suspended, or held while it waits to re-attach): waiting for it
+         * would deadlock (CPython gh-144513). */
+        cs->obj = NULL;
         cs->prev = 0;
         return;
     }
@@ -151,6 +157,15 @@ void ft__cs2_begin(FtCriticalSection2 *cs, FtObject *a, FtObject *b)
         cs->obj2 = b;
         cs->base.prev = ts->critical_section;
         ts->critical_section = (uintptr_t)cs | CS_TWO;
+        return;
+    }
+    if (ft__world_stopped_by_me()) {
+        /* As in ft__cs_begin: with the world stopped by us, lock nothing. */
+        if (have_a)
+            ft__mutex_unlock(a);
+        cs->base.obj = NULL;
+        cs->obj2 = NULL;
+        cs->base.prev = 0;
         return;
     }
     cs->base.obj = have_a ? a : NULL;
