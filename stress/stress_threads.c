@@ -501,7 +501,13 @@ static void sort_worker(void *vctx, int me)
     while (!atomic_load_explicit(&c->sorter_done, memory_order_acquire)) {
         ft_world_stop();
         /* Inside the stopped world: the sorter is suspended in the middle
-         * of its sort (holding the list's section unless it released it). */
+         * of its sort, and must have released the list's section (only it
+         * and we lock the list, and we lock it only while it is stopped, so
+         * a locked mutex here is the sorter's). */
+#if !FT_MODE_GIL
+        STRESS_CHECK(!ft__mutex_is_locked(c->list),
+                     "the list's lock is held by a stopped thread");
+#endif
         FtObject *x = new_float(-1.0);
         STRESS_OK(ft_list_append(c->list, x) == 0);
         ft_decref(x);
