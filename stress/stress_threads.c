@@ -26,6 +26,13 @@
  *                   thread suspended for a stop must have released its
  *                   sections (issue 10 item 1): no deadlock (watchdog), the
  *                   list keeps exactly its items.
+ *   cs2_orders      the public API only (ftrt/critical.h): threads take
+ *                   two-object sections on one pair in both argument orders
+ *                   (allocating inside, so a stop may suspend them), and
+ *                   nested one-object sections, while another thread stops
+ *                   and restarts the world in a loop and takes the same
+ *                   sections inside the stopped world: no deadlock, counters
+ *                   consistent at every entry, exact totals (issue 11).
  *
  * The stoppers sleep with plain usleep while the world is stopped: a
  * blocking region would detach the stopping thread itself.
@@ -564,6 +571,110 @@ static void sort_park(void)
     sort_park_run(0);     /* no hold time beyond the allocation */
 }
 
+/* ================================================================
+ * cs2_orders
+ * ================================================================ */
+
+typedef struct Cs2Ctx {
+    int nworkers;
+    long iters;
+    FtObject *a, *b;            /* two dicts used as lock objects */
+    long count_a, count_b;      /* plain: only with both locks (or a's) held */
+    long bad;                   /* plain, under both locks: broken entries */
+    _Atomic int workers_done;
+    long stops;                 /* written by the stopper, read after join */
+} Cs2Ctx;
+
+/* Both locks: allocate first (may park: the section is suspended and
+ * re-taken), then check and bump with nothing that parks in between. */
+static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y)
+{
+    FT_BEGIN_CRITICAL_SECTION2(x, y);
+    FtObject *t = ft_float_from_double(1.0);
+    STRESS_OK(t);
+    if (c->count_a != c->count_b)
+        c->bad++;
+    c->count_a++;
+    c->count_b++;
+    ft_decref(t);
+    FT_END_CRITICAL_SECTION2();
+}
+
+static void cs2_nested_inner(Cs2Ctx *c, FtObject *y)
+{
+    FT_BEGIN_CRITICAL_SECTION(y);
+    if (c->count_a != c->count_b)
+        c->bad++;
+    c->count_a++;
+    c->count_b++;
+    FT_END_CRITICAL_SECTION();
+}
+
+/* Outer x, inner y: waiting for y parks, which suspends the x section,
+ * so a thread holding y and waiting for x (a two-object section, or the
+ * other nesting order) gets x: no deadlock in either order. The counters
+ * are bumped only inside the inner section, where both are held. */
+static void cs2_nested(Cs2Ctx *c, FtObject *x, FtObject *y)
+{
+    FT_BEGIN_CRITICAL_SECTION(x);
+    cs2_nested_inner(c, y);
+    FT_END_CRITICAL_SECTION();
+}
+
+static void cs2_worker(void *vctx, int me)
+{
+    Cs2Ctx *c = vctx;
+    StressRng rng = stress_rng_for(me + 70);
+    if (me == c->nworkers) {
+        long stops = 0;
+        while (atomic_load_explicit(&c->workers_done, memory_order_acquire) < c->nworkers) {
+            ft_world_stop();
+            if (stops & 1)
+                cs2_step(c, c->b, c->a);     /* locks nothing: world stopped */
+            ft_world_start();
+            stops++;
+            if (stress_below(&rng, 8) == 0)
+                pause_attached();
+        }
+        c->stops = stops;
+        return;
+    }
+    for (long i = 0; i < c->iters; i++) {
+        switch (stress_below(&rng, 4)) {
+        case 0: cs2_step(c, c->a, c->b); break;
+        case 1: cs2_step(c, c->b, c->a); break;
+        case 2: cs2_nested(c, c->a, c->b); break;
+        default: cs2_nested(c, c->b, c->a); break;
+        }
+        if ((i & 31) == 0)
+            ft_safepoint();
+    }
+    stress_count(c->iters);
+    atomic_fetch_add_explicit(&c->workers_done, 1, memory_order_release);
+}
+
+static void cs2_orders(void)
+{
+    Cs2Ctx *c = calloc(1, sizeof *c);
+    STRESS_CHECK(c, "oom");
+    int n = stress_threads();
+    if (n > MAXT)
+        n = MAXT;
+    c->nworkers = n - 1 >= 2 ? n - 1 : 2;
+    c->iters = stress_iters(40000, 4000);
+    c->a = ft_dict_new();
+    c->b = ft_dict_new();
+    STRESS_OK(c->a && c->b);
+    stress_run_threads(c->nworkers + 1, cs2_worker, c);
+    long expect = (long)c->nworkers * c->iters + c->stops / 2;
+    STRESS_CHECK(c->bad == 0, "%ld entries found the counters apart", c->bad);
+    STRESS_CHECK(c->count_a == expect && c->count_b == expect,
+                 "counts %ld/%ld, expected %ld", c->count_a, c->count_b, expect);
+    ft_decref(c->a);
+    ft_decref(c->b);
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "threads");
@@ -571,5 +682,6 @@ int main(int argc, char **argv)
     stress_scenario("cs_handoff", cs_handoff, STRESS_LIVE_EXACT);
     stress_scenario("attach_churn", attach_churn, STRESS_LIVE_EXACT);
     stress_scenario("sort_park", sort_park, STRESS_LIVE_EXACT);
+    stress_scenario("cs2_orders", cs2_orders, STRESS_LIVE_EXACT);
     return stress_finish();
 }
