@@ -106,6 +106,9 @@ int ft__heap_visit_world_stopped(FtVisitProc visit, void *arg);
 #define FT_VALIDATE_QUEUE_DEAD 0x1u   /* merged, count 0, maybe SCRATCH */
 #define FT_VALIDATE_GARBAGE    0x2u   /* UNREACHABLE on garbage */
 FtSsize ft__heap_validate_world_stopped(unsigned allow);
+/* The owner at a safepoint: trim its heaps and free lists if an
+ * ft_memory_trim asked since it last did (alloc/trim.c). */
+void ft__heaps_trim_due(struct FtThreadState *ts);
 void ft__freelists_clear(struct FtThreadState *ts);
 
 #endif /* FT_ALLOC_ALLOC_H */

@@ -82,6 +82,7 @@
 #include "runtime/internal.h"
 #include "refcount/refcount.h"
 #include "threads/tstate.h"
+#include "alloc/alloc.h"
 #include <pthread.h>
 #include <sched.h>
 
@@ -272,6 +273,7 @@ static void adopt_idle(FtThreadState *me);
 
 void ft__brc_merge_pending(FtThreadState *ts)
 {
+    ft__heaps_trim_due(ts);     /* ft_memory_trim asks through FT_BREAK_MERGE */
     FtMergeChunk *q = take_queue(ts);
     if (q) {
         size_t n = merge_chunks(q, NULL, NULL);
