@@ -19,6 +19,7 @@
 #include <ftrt/str.h>
 #include <ftrt/bytes.h>
 #include <ftrt/container.h>
+#include <ftrt/deque.h>
 #include <ftrt/class.h>
 #include <ftrt/gc.h>
 

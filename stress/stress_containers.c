@@ -37,6 +37,10 @@
  *               briefly (suspending the dict's lock, so other writers get
  *               in: the re-validation and pending-factory paths), and a
  *               ninth thread collects in a loop (stop-the-worlds).
+ *   deque_pc    producers append at both ends, consumers pop at both ends
+ *               (try_pop / try_popleft), a reader indexes both ends and
+ *               takes repr snapshots: every value is consumed exactly once,
+ *               an indexed value is one a producer made, final length 0.
  */
 #include "harness.h"
 
@@ -1262,6 +1266,99 @@ static void dict_atomic(void)
     free(c);
 }
 
+/* ---- deque_pc ---- */
+
+#define DQ_PROD 3
+#define DQ_CONS 3
+
+typedef struct DqCtx {
+    FtObject *dq;
+    long per;
+    _Atomic uint8_t *seen;              /* per value: times consumed */
+    _Atomic long consumed;
+    _Atomic int producers_done;
+} DqCtx;
+
+static void dq_take(DqCtx *c, FtObject *x)
+{
+    int64_t v;
+    STRESS_CHECK(ft_int_as_i64(x, &v) == 0 && v >= BASE
+                 && v < BASE + DQ_PROD * c->per, "bad value");
+    uint8_t was = atomic_fetch_add(&c->seen[v - BASE], 1);
+    STRESS_CHECK(was == 0, "value %lld consumed twice", (long long)(v - BASE));
+    atomic_fetch_add(&c->consumed, 1);
+    ft_decref(x);
+}
+
+static void dq_thread(void *ctx, int idx)
+{
+    DqCtx *c = ctx;
+    long total = DQ_PROD * c->per;
+    if (idx < DQ_PROD) {
+        for (long i = 0; i < c->per; i++) {
+            FtObject *x = ft_int_from_i64(BASE + idx * c->per + i);
+            STRESS_OK(x);
+            int r = (i + idx) & 1 ? ft_deque_appendleft(c->dq, x)
+                                  : ft_deque_append(c->dq, x);
+            STRESS_CHECK(r == 0, "append: %s", ft_error_message());
+            ft_decref(x);
+        }
+        atomic_fetch_add(&c->producers_done, 1);
+        stress_count(c->per);
+    } else if (idx < DQ_PROD + DQ_CONS) {
+        long n = 0;
+        while (atomic_load(&c->consumed) < total) {
+            FtObject *x;
+            int r = (n++ + idx) & 1 ? ft_deque_try_popleft(c->dq, &x)
+                                    : ft_deque_try_pop(c->dq, &x);
+            STRESS_CHECK(r >= 0, "pop: %s", ft_error_message());
+            if (r == 1)
+                dq_take(c, x);
+            else
+                ft_safepoint();
+        }
+    } else {                            /* reader */
+        long n = 0;
+        while (atomic_load(&c->consumed) < total) {
+            FtObject *x = ft_deque_get_item(c->dq, n++ & 1 ? -1 : 0);
+            if (x) {
+                int64_t v;
+                STRESS_CHECK(ft_int_as_i64(x, &v) == 0 && v >= BASE
+                             && v < BASE + total, "indexed a bad value");
+                ft_decref(x);
+            } else {
+                STRESS_CHECK(ft_error_kind() == FT_ERR_INDEX, "get_item: %s",
+                             ft_error_message());
+                ft_error_clear();
+            }
+            if (n % 64 == 0) {
+                FtObject *r = ft_repr(c->dq);
+                STRESS_OK(r);
+                ft_decref(r);
+            }
+        }
+    }
+}
+
+static void deque_pc(void)
+{
+    DqCtx *c = calloc(1, sizeof(*c));
+    c->per = stress_iters(40000, 1000);
+    c->dq = ft_deque_new(-1);
+    STRESS_OK(c->dq);
+    c->seen = calloc((size_t)(DQ_PROD * c->per), 1);
+    stress_run_threads(DQ_PROD + DQ_CONS + 1, dq_thread, c);
+    STRESS_CHECK(atomic_load(&c->consumed) == DQ_PROD * c->per, "consumed %ld",
+                 atomic_load(&c->consumed));
+    for (long i = 0; i < DQ_PROD * c->per; i++)
+        STRESS_CHECK(atomic_load(&c->seen[i]) == 1, "value %ld consumed %d times",
+                     i, atomic_load(&c->seen[i]));
+    STRESS_CHECK(ft_len(c->dq) == 0, "left %zd", (size_t)ft_len(c->dq));
+    ft_decref(c->dq);
+    free((void *)c->seen);
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "containers");
@@ -1271,5 +1368,6 @@ int main(int argc, char **argv)
     stress_scenario("set_rw", set_rw, STRESS_LIVE_EXACT);
     stress_scenario("attrs", attrs, STRESS_LIVE_EXACT);
     stress_scenario("dict_atomic", dict_atomic, STRESS_LIVE_EXACT);
+    stress_scenario("deque_pc", deque_pc, STRESS_LIVE_EXACT);
     return stress_finish();
 }
