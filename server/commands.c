@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define RETRIES 1000            /* compare-and-set loops: then give up */
 
@@ -1219,7 +1220,9 @@ static int pop_generic(Ctx *c, int left)
         reply_fterr(c);
     } else if (r == -2) {
         resp_out_error(c->out, WRONGTYPE);
-    } else if (r == 0) {
+    } else if (r == 0 || (got == 0 && count > 0)) {
+        /* missing; or (never expected: an emptied list is deleted in the
+         * same section) an empty list: nil all the same */
         if (with_count) resp_out_null_array(c->out); else resp_out_null(c->out);
     } else {
         if (with_count)
@@ -1666,6 +1669,26 @@ static int cmd_info(Ctx *c)
     resp_out_bulk(c->out, txt.buf, txt.len);
     resp_out_free(&txt);
     return CMD_CONTINUE;
+}
+
+/* ---- Time and memory ---- */
+
+int64_t ftkv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t ftkv_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    long long size = 0, rss = 0;
+    int ok = fscanf(f, "%lld %lld", &size, &rss) == 2;
+    fclose(f);
+    return ok ? rss * sysconf(_SC_PAGESIZE) : 0;
 }
 
 /* ---- The command table ---- */

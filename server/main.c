@@ -27,24 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t ftkv_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t ftkv_rss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    long long size = 0, rss = 0;
-    int ok = fscanf(f, "%lld %lld", &size, &rss) == 2;
-    fclose(f);
-    return ok ? rss * sysconf(_SC_PAGESIZE) : 0;
-}
-
 static void usage(void)
 {
     fprintf(stderr,

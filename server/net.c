@@ -288,8 +288,9 @@ static void conn_process(Worker *w, Conn *c)
         c->in = NULL;
         c->incap = 0;
     }
-    /* A peer that closed its side gets the replies to what it sent. */
-    if (c->eof && !c->closing)
+    /* A peer that closed its side gets the replies to everything it sent
+     * (commands held back by backpressure run first), then is closed. */
+    if (c->eof && !c->more)
         c->closing = 1;
 }
 

@@ -4,6 +4,7 @@
     ftkv_check.py PORT correctness   every command's exact replies (RESP2)
     ftkv_check.py PORT hostile       malformed/oversized/slow input
     ftkv_check.py PORT mixed [N]     a bounded mixed load from 8 threads
+    ftkv_check.py PORT pushpop [N]   4 LPUSH clients against 4 RPOP clients
     ftkv_check.py PORT memory        FLUSHALL + MEMORY TRIM bring live objects back
 
 The expected replies are redis-server 7.0's (the correctness list passes
@@ -338,6 +339,17 @@ def check_correctness(port, ftkv_only=True):
                True, "INFO memory has ftrt's statistics")
         expect(isinstance(c.call("DEBUG", "GC"), int), True, "DEBUG GC")
         expect(isinstance(c.call("MEMORY", "TRIM"), int), True, "MEMORY TRIM")
+    if ftkv_only:
+        # a pipeline whose replies (6 MB) exceed the backpressure mark, sent
+        # with a half-close: every reply still arrives, then the close
+        h = Conn(port)
+        h.send_raw(encode(["ECHO", "e" * 60000]) * 100 + encode(["PING"]))
+        h.s.shutdown(socket.SHUT_WR)
+        got = [h.read_reply() for _ in range(101)]
+        expect(sum(1 for g in got[:100] if g == b"e" * 60000), 100, "half-close: 100 big replies")
+        expect(got[100], Status("PONG"), "half-close: the last reply")
+        expect(h.closed_by_server(), True, "half-close: closed after the replies")
+        h.close()
     expect(c.call("FLUSHALL"), OK, "FLUSHALL")
     expect(c.call("QUIT"), OK, "QUIT")
     expect(c.closed_by_server(), True, "QUIT closes")
@@ -514,6 +526,61 @@ def check_mixed(port, n):
     c.close()
 
 
+def check_pushpop(port, n):
+    """4 clients LPUSH unique items onto one key while 4 others RPOP it, so
+    the list is emptied (and its key deleted) again and again under the
+    pushes: every pushed item must come out exactly once."""
+    popped, errors = [], []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def pusher(t):
+        try:
+            c = Conn(port)
+            for i in range(n):
+                c.call("LPUSH", "pp", "%d:%d" % (t, i))
+            c.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    def popper():
+        try:
+            c = Conn(port)
+            mine = []
+            while True:
+                x = c.call("RPOP", "pp")
+                if x is None:
+                    if done.is_set():
+                        break
+                    continue
+                mine.append(x)
+            c.close()
+            with lock:
+                popped.extend(mine)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    pushers = [threading.Thread(target=pusher, args=(t,)) for t in range(4)]
+    poppers = [threading.Thread(target=popper) for _ in range(4)]
+    for th in pushers + poppers:
+        th.start()
+    for th in pushers:
+        th.join(300)
+    done.set()
+    for th in poppers:
+        th.join(300)
+    c = Conn(port)
+    rest = c.call("LRANGE", "pp", "0", "-1")
+    c.call("DEL", "pp")
+    c.close()
+    allitems = popped + (rest if isinstance(rest, list) else [])
+    expect(len(allitems), 4 * n, "pushpop: items out (popped %d + left %d)"
+           % (len(popped), len(allitems) - len(popped)))
+    expect(len(set(allitems)), len(allitems), "pushpop: no item twice")
+    for e in errors[:5]:
+        FAILURES.append("pushpop client: " + e)
+
+
 def info_field(c, section, name):
     info = c.call("INFO", section).decode()
     for line in info.split("\r\n"):
@@ -565,6 +632,8 @@ def main():
         check_hostile(port, ftkv=False)
     elif what == "mixed":
         check_mixed(port, int(sys.argv[3]) if len(sys.argv) > 3 else 2000)
+    elif what == "pushpop":
+        check_pushpop(port, int(sys.argv[3]) if len(sys.argv) > 3 else 5000)
     elif what == "memory":
         check_memory(port)
     else:

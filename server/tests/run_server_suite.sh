@@ -21,7 +21,8 @@ FTKV=${1:?usage: run_server_suite.sh path/to/ftkv}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CHECK="python3 $HERE/ftkv_check.py"
 SHORT=${FTKV_SUITE_SHORT:-0}
-if [ "$SHORT" = 1 ]; then INCR_N=20000; MIXED_N=300; LOAD_N=5000; else INCR_N=200000; MIXED_N=2000; LOAD_N=50000; fi
+if [ "$SHORT" = 1 ]; then INCR_N=20000; MIXED_N=300; LOAD_N=5000; PUSHPOP_N=2000
+else INCR_N=200000; MIXED_N=2000; LOAD_N=50000; PUSHPOP_N=10000; fi
 THREADS=${FTKV_SUITE_THREADS:-4}
 
 for tool in redis-cli redis-benchmark python3; do
@@ -148,6 +149,7 @@ bench -t set,get,lpush,rpop -n "$LOAD_N" -c 20 -P 16
 rc "PONG" PING
 rc "OK" FLUSHALL
 timeout 600 $CHECK "$PORT" mixed "$MIXED_N" || fail "ftkv_check.py mixed"
+timeout 600 $CHECK "$PORT" pushpop "$PUSHPOP_N" || fail "ftkv_check.py pushpop"
 
 echo "== 5. hostile input"
 timeout 600 $CHECK "$PORT" hostile || fail "ftkv_check.py hostile"
