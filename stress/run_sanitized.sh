@@ -58,7 +58,7 @@ setup() {
         # Only the stress programs (and the library they link).
         targets=$(ninja -C "$d" -t targets all | sed -n 's|^\(stress/stress_[a-z_]*\): .*|\1|p' | sort -u)
         # TSan also runs the server suite (ftkv under a short load).
-        [ "$1" = tsan ] && targets="$targets server/ftkv"
+        [ "$1" = tsan ] && targets="$targets server/ftkv server/stress_commands"
         ninja --quiet -C "$d" $targets
     fi
 }

@@ -2,7 +2,7 @@
  * without sockets: threads call cmd_execute (server/commands.c) directly on
  * one shared Server, as the workers do, at full speed.
  *
- *   stress_commands [--only NAME] [--threads N] [--n OPS]
+ *   stress_commands [--only NAME] [--threads N] [--n OPS] [--rounds R]
  *
  * Scenarios (each checks an exact outcome; public ftrt API only):
  *   incr     N threads INCR one key: the total is exact (ft_dict_update_item)
@@ -17,7 +17,7 @@
  *            empties (and is deleted) again and again: SCARD ends at 0 and
  *            every SADD/SREM reply is 1 (the same protocol as pushpop)
  * A failure prints the scenario and exits 1; a hang is stopped by the
- * meson timeout.
+ * meson timeout. FTKV_SUITE_SHORT=1 caps --n at 5000 (sanitizer builds).
  */
 #include "../server.h"
 
@@ -241,15 +241,20 @@ static const struct {
 int main(int argc, char **argv)
 {
     const char *only = NULL;
+    long rounds = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--only")) only = argv[i + 1];
         else if (!strcmp(argv[i], "--threads")) nthreads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--n")) nops = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--rounds")) rounds = atol(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: stress_commands [--only NAME] [--threads N] [--n OPS]\n");
+            fprintf(stderr, "usage: stress_commands [--only NAME] [--threads N] [--n OPS] [--rounds R]\n");
             return 2;
         }
     }
+    const char *short_env = getenv("FTKV_SUITE_SHORT");
+    if (short_env && !strcmp(short_env, "1") && nops > 5000)
+        nops = 5000;            /* sanitizer builds: the same races, fewer ops */
     if (nthreads < 2 || nops < 1) {
         fprintf(stderr, "stress_commands: --threads >= 2, --n >= 1\n");
         return 2;
@@ -259,6 +264,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int ran = 0;
+    for (long round = 0; round < rounds && !failures; round++)
     for (size_t s = 0; s < sizeof scenarios / sizeof scenarios[0]; s++) {
         if (only && strcmp(only, scenarios[s].name))
             continue;
@@ -270,6 +276,9 @@ int main(int argc, char **argv)
         free(args);
         printf("stress_commands: %s: %s (%d threads x %ld)\n", scenarios[s].name,
                failures == before ? "ok" : "FAILED", nthreads, nops);
+        RespOut out = { 0 };
+        run(&out, 1, "FLUSHALL");       /* the next round starts empty */
+        resp_out_free(&out);
         ran++;
     }
     cmd_fini(&srv);
