@@ -5,7 +5,8 @@
     ftkv_check.py PORT hostile       malformed/oversized/slow input
     ftkv_check.py PORT mixed [N]     a bounded mixed load from 8 threads
     ftkv_check.py PORT pushpop [N]   4 LPUSH clients against 4 RPOP clients
-    ftkv_check.py PORT memory        FLUSHALL + MEMORY TRIM bring live objects back
+    ftkv_check.py PORT memory [norss]  FLUSHALL + MEMORY TRIM bring live objects
+                                     (and RSS, within 25 %) back
 
 The expected replies are redis-server 7.0's (the correctness list passes
 against `redis-server --save '' --appendonly no` too, except the lines
@@ -589,30 +590,40 @@ def info_field(c, section, name):
     raise KeyError(name)
 
 
-def check_memory(port):
-    """Live objects come back to the baseline after FLUSHALL + MEMORY TRIM."""
+def check_memory(port, check_rss=True):
+    """Live objects come back to the baseline after FLUSHALL + MEMORY TRIM,
+    and (check_rss) the RSS to within 25 % of its baseline."""
     c = Conn(port, timeout=120)
     c.call("FLUSHALL")
     c.call("MEMORY", "TRIM")
+    time.sleep(0.3)
     base = info_field(c, "memory", "ftrt_objects_live")
+    rss_base = info_field(c, "memory", "used_memory_rss")
     for i in range(0, 50000, 1000):
         c.call(*(["MSET"] + [x for j in range(i, i + 1000) for x in ("mk:%d" % j, "v%d" % j)]))
     c.call("RPUSH", "ml", *["x%d" % i for i in range(1000)])
     c.call("HSET", "mh", *[x for i in range(500) for x in ("f%d" % i, "v")])
     c.call("SADD", "ms", *["m%d" % i for i in range(500)])
     peak = info_field(c, "memory", "ftrt_objects_live")
+    rss_peak = info_field(c, "memory", "used_memory_rss")
     c.call("FLUSHALL")
     c.call("MEMORY", "TRIM")
-    after = None
-    for _ in range(50):     # merges of other workers' objects: bounded wait
-        after = info_field(c, "memory", "ftrt_objects_live")
-        if after <= base:
-            break
+    after = rss_after = None
+    for _ in range(50):     # other workers trim at their next tick: bounded wait
         time.sleep(0.1)
+        after = info_field(c, "memory", "ftrt_objects_live")
+        rss_after = info_field(c, "memory", "used_memory_rss")
+        if after <= base and (not check_rss or rss_after <= rss_base * 1.25):
+            break
         c.call("MEMORY", "TRIM")
-    print("memory: live objects base %d, peak %d, after FLUSHALL+TRIM %d" % (base, peak, after))
+    print("memory: live objects base %d, peak %d, after FLUSHALL+TRIM %d; "
+          "RSS %.1f MB, %.1f MB, %.1f MB" % (base, peak, after, rss_base / 1048576.0,
+                                             rss_peak / 1048576.0, rss_after / 1048576.0))
     expect(peak > base + 100000, True, "the load created objects")
     expect(after, base, "live objects back to the baseline")
+    if check_rss:
+        expect(rss_after <= rss_base * 1.25, True, "RSS within 25 %% of its baseline (%d vs %d)"
+               % (rss_after, rss_base))
     c.close()
 
 
@@ -635,7 +646,7 @@ def main():
     elif what == "pushpop":
         check_pushpop(port, int(sys.argv[3]) if len(sys.argv) > 3 else 5000)
     elif what == "memory":
-        check_memory(port)
+        check_memory(port, check_rss=not (len(sys.argv) > 3 and sys.argv[3] == "norss"))
     else:
         print(__doc__)
         return 2
