@@ -191,8 +191,7 @@ static void reply_string(Ctx *c, FtObject *v)
         int64_t x = 0;
         ft_int_as_i64(v, &x);
         char tmp[32];
-        int n = snprintf(tmp, sizeof tmp, "%" PRId64, x);
-        resp_out_bulk(c->out, tmp, (size_t)n);
+        resp_out_bulk(c->out, tmp, resp_ll2str(tmp, x));
     } else {
         resp_out_bulk(c->out, ft_bytes_data(v), (size_t)ft_bytes_size(v));
     }
@@ -204,7 +203,7 @@ static size_t string_len(FtObject *v)
         int64_t x = 0;
         ft_int_as_i64(v, &x);
         char tmp[32];
-        return (size_t)snprintf(tmp, sizeof tmp, "%" PRId64, x);
+        return resp_ll2str(tmp, x);
     }
     return (size_t)ft_bytes_size(v);
 }
@@ -216,8 +215,7 @@ static FtObject *string_as_bytes(FtObject *v)
         int64_t x = 0;
         ft_int_as_i64(v, &x);
         char tmp[32];
-        int n = snprintf(tmp, sizeof tmp, "%" PRId64, x);
-        return ft_bytes_from_buffer(tmp, n);
+        return ft_bytes_from_buffer(tmp, (FtSsize)resp_ll2str(tmp, x));
     }
     ft_incref(v);
     return v;

@@ -85,6 +85,9 @@ size_t resp_parser_wanted(const RespParser *p, size_t len);
  * no "-0", no spaces). 1 ok, 0 not. */
 int resp_string2ll(const char *s, size_t len, long long *out);
 
+/* v in decimal into buf (at least 21 bytes), NUL-terminated; the length. */
+size_t resp_ll2str(char *buf, long long v);
+
 /* ---- Reply buffer ---- */
 typedef struct RespOut {
     char *buf;

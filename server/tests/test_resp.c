@@ -254,12 +254,14 @@ static void replies(void **state)
     resp_out_simple(&o, "OK");
     resp_out_error(&o, "ERR bad\r\nthing");
     resp_out_int(&o, -42);
+    resp_out_int(&o, INT64_MIN);
+    resp_out_int(&o, 0);
     resp_out_bulk(&o, "a\0b", 3);
     resp_out_bulk(&o, "", 0);
     resp_out_null(&o);
     resp_out_array(&o, 2);
     resp_out_null_array(&o);
-    const char want[] = "+OK\r\n-ERR bad  thing\r\n:-42\r\n$3\r\na\0b\r\n$0\r\n\r\n$-1\r\n*2\r\n*-1\r\n";
+    const char want[] = "+OK\r\n-ERR bad  thing\r\n:-42\r\n:-9223372036854775808\r\n:0\r\n$3\r\na\0b\r\n$0\r\n\r\n$-1\r\n*2\r\n*-1\r\n";
     assert_int_equal(o.len, sizeof want - 1);
     assert_memory_equal(o.buf, want, sizeof want - 1);
     o.sent = 5;
@@ -267,6 +269,11 @@ static void replies(void **state)
     assert_int_equal(o.len, sizeof want - 6);
     assert_memory_equal(o.buf, want + 5, o.len);
     resp_out_free(&o);
+    char num[32];
+    assert_int_equal(resp_ll2str(num, 1234567890123LL), 13);
+    assert_string_equal(num, "1234567890123");
+    assert_int_equal(resp_ll2str(num, INT64_MAX), 19);
+    assert_string_equal(num, "9223372036854775807");
 }
 
 int main(void)
