@@ -11,6 +11,7 @@
 #include <ftrt/error.h>
 #include <ftrt/object.h>
 #include <ftrt/thread.h>
+#include <ftrt/critical.h>
 #include <ftrt/stats.h>
 #include <ftrt/debug.h>
 #include <ftrt/memory.h>

@@ -140,31 +140,47 @@ void ft__tstate_detach_existing(FtThreadState *ts)
 #endif
 }
 
+/* The thread that holds the world stopped stays attached in a blocking
+ * region: nobody waits for it, and detaching would make it suspend itself
+ * (a request is pending) and then wait for a restart only it can do. */
 void ft_blocking_begin(void)
 {
     FtThreadState *ts = ft__tl_ts;
-    if (ts && ts->blocking_depth++ == 0)
+    if (ts && ts->blocking_depth++ == 0 && !ft__world_stopped_by_me())
         ft__tstate_detach_existing(ts);
 }
 
 void ft_blocking_end(void)
 {
     FtThreadState *ts = ft__tl_ts;
-    if (ts && --ts->blocking_depth == 0)
+    /* Only we set our state to ATTACHED: still ATTACHED means that
+     * ft_blocking_begin kept us attached (we held the world stopped). */
+    if (ts && --ts->blocking_depth == 0
+        && ft_atomic_load_relaxed(&ts->state) != FT_THREAD_ATTACHED)
         ft__tstate_attach_existing(ts);
 }
 
 /* ---- Safepoints ---- */
 
-/* Called at a safepoint with FT_BREAK_STOP seen. */
+/* Called at a safepoint with FT_BREAK_STOP seen. Parking for a stop is a
+ * detach like any other (issue 10 item 1): our critical sections are
+ * suspended (their mutexes released) BEFORE we report stopped, so the
+ * stopper may lock any object while the world is stopped, and re-taken
+ * after the restart, once we are attached again. A safepoint is reached
+ * inside critical sections (every allocation polls), so without this the
+ * stopper would wait forever for a lock we hold while we wait for it.
+ * The mutexes are released before stw_mu is taken: unlocking may wake a
+ * parked thread (its bucket lock), and stw_mu is never held around that. */
 static void suspend_self(FtThreadState *ts)
 {
+    ft__critical_sections_suspend(ts);
     pthread_mutex_lock(&stw_mu);
     /* Re-check under stw_mu: the world may have restarted (clearing our
      * bit) between our poll and here. */
     if (!atomic_load(&requested)
         || !(ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_STOP)) {
         pthread_mutex_unlock(&stw_mu);
+        ft__critical_sections_resume(ts);
         return;
     }
     int expected = FT_THREAD_ATTACHED;
@@ -178,6 +194,8 @@ static void suspend_self(FtThreadState *ts)
     pthread_mutex_unlock(&stw_mu);
     /* Restarted: DETACHED now (or SUSPENDED again by a newer stop). */
     attach_state(ts);
+    /* Attached: re-take the top section (may park, which is a detach). */
+    ft__critical_sections_resume(ts);
 }
 
 void ft__safepoint_slow(FtThreadState *ts)
@@ -269,11 +287,14 @@ uint64_t ft_world_stop(void)
     return dt;
 }
 
-void ft_world_start(void)
+int ft_world_start(void)
 {
-    FtThreadState *me = ft__tstate_checked(__func__);
-    if (!ft__world_stopped_by_me())
-        ft_fatal("ft_world_start: the world was not stopped by this thread");
+    FtThreadState *me = ft__tl_ts;
+    if (!me || !ft__world_stopped_by_me()) {
+        ft_error_set(FT_ERR_STATE,
+                     "ft_world_start: the world was not stopped by this thread");
+        return -1;
+    }
     atomic_store_explicit(&stopper, NULL, memory_order_release);
 #if !FT_MODE_GIL
     pthread_mutex_lock(&stw_mu);
@@ -293,4 +314,5 @@ void ft_world_start(void)
     /* Restarting is a safepoint: merges that piled up, a pending GIL
      * hand-over (a loop of stops must not starve the other threads). */
     ft__safepoint_poll(me);
+    return 0;
 }
