@@ -190,7 +190,7 @@ static int objects_visit(FtObject *op, void *arg)
 
 static void objects_walk(Snap *s)
 {
-    ft_heap_visit(objects_visit, s);
+    ft__heap_visit_world_stopped(objects_visit, s);
 }
 
 FtObject *ft_gc_get_objects(void)
@@ -242,7 +242,7 @@ static int referrers_visit(FtObject *op, void *arg)
 
 static void referrers_walk(Snap *s)
 {
-    ft_heap_visit(referrers_visit, s);
+    ft__heap_visit_world_stopped(referrers_visit, s);
 }
 
 FtObject *ft_gc_get_referrers(FtObject *objs)
@@ -317,7 +317,7 @@ static int64_t freeze_walk(int mode)
     FreezeArg a = { .mode = mode };
     int locked = walk_lock();   /* phase 9 garbage would be frozen otherwise */
     ft_world_stop();
-    ft_heap_visit(freeze_visit, &a);
+    ft__heap_visit_world_stopped(freeze_visit, &a);
     ft_world_start();
     walk_unlock(locked);
     return a.n;

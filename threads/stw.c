@@ -146,8 +146,10 @@ void ft__tstate_detach_existing(FtThreadState *ts)
 void ft_blocking_begin(void)
 {
     FtThreadState *ts = ft__tl_ts;
+    /* The thread holding the world stopped stays attached (it is the only
+     * one running); any other merges its own queue, then detaches. */
     if (ts && ts->blocking_depth++ == 0 && !ft__world_stopped_by_me())
-        ft__tstate_detach_existing(ts);
+        ft__brc_blocking_detach(ts);
 }
 
 void ft_blocking_end(void)
@@ -315,4 +317,40 @@ int ft_world_start(void)
      * hand-over (a loop of stops must not starve the other threads). */
     ft__safepoint_poll(me);
     return 0;
+}
+
+/* ---- Holding a detached thread off attaching (refcount/brc.c) ----
+ * An adopter merges an idle owner's queue on its behalf (refcount/brc.c,
+ * "Owners idle"). It holds the owner off attaching the way the stopper's
+ * scan does, by moving it DETACHED -> SUSPENDED, and lets it go again:
+ *   - hold: CAS DETACHED -> SUSPENDED (seq_cst, like the scan's CAS). Fails
+ *     if the thread is attached, or already held or stopped.
+ *   - release (stw_mu held): back to DETACHED; then, if a stop is
+ *     requested, its scan ran while we held the thread (the scan and
+ *     `requested` are under stw_mu), found it SUSPENDED and counted it as
+ *     one to wait for: we suspend it on its behalf and report it, as a
+ *     thread that detaches during a request does. The restart wake-up
+ *     (restart_cv) lets a thread that tried to attach meanwhile retry.
+ * The holder reaches no safepoint while it holds (a stopper may be waiting
+ * for the held thread's report, and for the holder), and holds one thread
+ * at a time. Mode gil has no merge queues and never holds. */
+int ft__stw_hold_detached(FtThreadState *ts)
+{
+    int expected = FT_THREAD_DETACHED;
+    return atomic_compare_exchange_strong(&ts->state, &expected,
+                                          FT_THREAD_SUSPENDED);
+}
+
+void ft__stw_release_held(FtThreadState *ts)
+{
+    pthread_mutex_lock(&stw_mu);
+    FT_ASSERT(atomic_load(&ts->state) == FT_THREAD_SUSPENDED);
+    if (atomic_load(&requested)) {
+        if (--countdown == 0)
+            pthread_cond_signal(&stw_cv);
+    } else {
+        atomic_store(&ts->state, FT_THREAD_DETACHED);
+    }
+    pthread_cond_broadcast(&restart_cv);
+    pthread_mutex_unlock(&stw_mu);
 }
