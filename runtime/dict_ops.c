@@ -503,13 +503,12 @@ FtObject *ft__dict_iter(FtObject *d)
 /* 1 if a and b hold equal items, 0 if not, -1 on error. */
 static int dict_equal(FtObject *a, FtObject *b)
 {
-    if (ft_len(a) != ft_len(b))
-        return 0;
     Item *items;
     FtSsize n;
     if (dict_snapshot(a, &items, &n) < 0)
         return -1;
-    int eq = 1;
+    /* The size test uses the snapshot, not an earlier len(a). */
+    int eq = n == ft_len(b);
     for (FtSsize i = 0; i < n && eq == 1; i++) {
         FtObject *bv;
         eq = ft__dict_lookup_hash(b, items[i].key, items[i].hash, &bv);
