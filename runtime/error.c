@@ -29,6 +29,7 @@ static const char *const kind_names[FT_ERR_KIND_COUNT] = {
     [FT_ERR_ATTRIBUTE] = "AttributeError",
     [FT_ERR_RUNTIME] = "RuntimeError",
     [FT_ERR_STATE] = "StateError",
+    [FT_ERR_RECURSION] = "RecursionError",
 };
 
 const char *ft_error_kind_name(FtErrorKind kind)

@@ -13,6 +13,7 @@
  */
 #include "runtime/internal.h"
 #include "runtime/init.h"
+#include "runtime/trashcan.h"
 #include "alloc/alloc.h"
 #include <stdio.h>
 #include <inttypes.h>
@@ -118,16 +119,26 @@ void ft__dealloc(FtObject *op)
 FtObject *ft_repr(FtObject *op)
 {
     FtType *tp = op->ob_type;
-    if (tp->tp_repr)
-        return tp->tp_repr(op);
+    if (tp->tp_repr) {
+        if (ft__recursion_enter(" while getting the repr of an object") < 0)
+            return NULL;
+        FtObject *r = tp->tp_repr(op);
+        ft__recursion_leave();
+        return r;
+    }
     return ft_str_from_format("<%s object at %p>", tp->tp_name, (void *)op);
 }
 
 FtObject *ft_str(FtObject *op)
 {
     FtType *tp = op->ob_type;
-    if (tp->tp_str)
-        return tp->tp_str(op);
+    if (tp->tp_str) {
+        if (ft__recursion_enter(" while getting the str of an object") < 0)
+            return NULL;
+        FtObject *r = tp->tp_str(op);
+        ft__recursion_leave();
+        return r;
+    }
     return ft_repr(op);
 }
 
@@ -138,13 +149,28 @@ int64_t ft_hash(FtObject *op)
         ft_error_set(FT_ERR_TYPE, "unhashable type: '%s'", tp->tp_name);
         return -1;
     }
-    return tp->tp_hash(op);
+    if (ft__recursion_enter(" while hashing an object") < 0)
+        return -1;
+    int64_t h = tp->tp_hash(op);
+    ft__recursion_leave();
+    return h;
 }
 
 static const char *const op_symbols[] = { "<", "<=", "==", "!=", ">", ">=" };
 static const FtCompareOp reflected[] = { FT_GT, FT_GE, FT_EQ, FT_NE, FT_LT, FT_LE };
 
+static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op);
+
 FtObject *ft_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
+{
+    if (ft__recursion_enter(" in comparison") < 0)
+        return NULL;
+    FtObject *r = richcompare(a, b, op);
+    ft__recursion_leave();
+    return r;
+}
+
+static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     if ((unsigned)op > FT_GE) {
         ft_error_set(FT_ERR_VALUE, "invalid comparison operator %d", (int)op);
