@@ -69,8 +69,10 @@ FtSsize ft_heap_validate(int stop)
 {
     int stopped_here = 0;
     if (!ft_world_is_stopped()) {
-        if (!stop)
-            ft_fatal("ft_heap_validate(0) needs the world stopped");
+        if (!stop) {
+            ft_error_set(FT_ERR_STATE, "ft_heap_validate(0) needs the world stopped");
+            return -1;
+        }
         ft_world_stop();
         stopped_here = 1;
     }

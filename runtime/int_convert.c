@@ -204,6 +204,7 @@ static FtSsize collect_digits(const char *s, size_t i, size_t end, int base,
 
 FtObject *ft_int_from_string(const char *s, FtSsize len, int base)
 {
+    FT_NONNULL(NULL, s);
     size_t n = len < 0 ? strlen(s) : (size_t)len;
     if (base != 0 && (base < 2 || base > 36)) {
         ft_error_set(FT_ERR_VALUE, "int() base must be >= 2 and <= 36, or 0");
@@ -380,6 +381,7 @@ char *ft__int_to_decimal(FtObject *op, size_t *len_out)
 
 char *ft_int_to_cstring(FtObject *op, size_t *len_out)
 {
+    FT_NONNULL(NULL, op);
     if (ft__int_check(op, "ft_int_to_cstring") < 0)
         return NULL;
     return ft__int_to_decimal(op, len_out);
@@ -413,6 +415,7 @@ static char *to_pow2_base(FtObject *op, int base, size_t *len_out)
 
 FtObject *ft_int_to_string(FtObject *op, int base)
 {
+    FT_NONNULL(NULL, op);
     if (ft__int_check(op, "ft_int_to_string") < 0)
         return NULL;
     if (base != 2 && base != 8 && base != 10 && base != 16) {

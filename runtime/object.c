@@ -85,11 +85,13 @@ int ft__type_ready(FtType *tp)
 
 const char *ft_type_name(const FtType *tp)
 {
+    FT_NONNULL(NULL, tp);
     return tp->tp_name;
 }
 
 int ft_type_is_subtype(const FtType *a, const FtType *b)
 {
+    FT_NONNULL(-1, a, b);
     for (; a; a = a->tp_base)
         if (a == b)
             return 1;
@@ -98,6 +100,7 @@ int ft_type_is_subtype(const FtType *a, const FtType *b)
 
 int ft_isinstance(const FtObject *op, const FtType *tp)
 {
+    FT_NONNULL(-1, op, tp);
     return ft_type_is_subtype(op->ob_type, tp);
 }
 
@@ -118,6 +121,7 @@ void ft__dealloc(FtObject *op)
 
 FtObject *ft_repr(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
     if (tp->tp_repr) {
         if (ft__recursion_enter(" while getting the repr of an object") < 0)
@@ -131,6 +135,7 @@ FtObject *ft_repr(FtObject *op)
 
 FtObject *ft_str(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
     if (tp->tp_str) {
         if (ft__recursion_enter(" while getting the str of an object") < 0)
@@ -144,6 +149,7 @@ FtObject *ft_str(FtObject *op)
 
 int64_t ft_hash(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     FtType *tp = op->ob_type;
     if (!tp->tp_hash) {
         ft_error_set(FT_ERR_TYPE, "unhashable type: '%s'", tp->tp_name);
@@ -163,6 +169,7 @@ static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op);
 
 FtObject *ft_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
+    FT_NONNULL(NULL, a, b);
     if (ft__recursion_enter(" in comparison") < 0)
         return NULL;
     FtObject *r = richcompare(a, b, op);
@@ -207,6 +214,7 @@ static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 
 int ft_compare_bool(FtObject *a, FtObject *b, FtCompareOp op)
 {
+    FT_NONNULL(-1, a, b);
     if (a == b) {
         if (op == FT_EQ)
             return 1;
@@ -223,6 +231,7 @@ int ft_compare_bool(FtObject *a, FtObject *b, FtCompareOp op)
 
 int ft_is_true(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (op == FT_TRUE)
         return 1;
     if (op == FT_FALSE || op == FT_NONE)
@@ -239,6 +248,7 @@ int ft_is_true(FtObject *op)
 
 FtSsize ft_len(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     FtType *tp = op->ob_type;
     if (!tp->tp_len) {
         ft_error_set(FT_ERR_TYPE, "object of type '%s' has no len()",
@@ -250,6 +260,7 @@ FtSsize ft_len(FtObject *op)
 
 int ft_contains(FtObject *container, FtObject *item)
 {
+    FT_NONNULL(-1, container, item);
     FtType *tp = container->ob_type;
     if (tp->tp_contains)
         return tp->tp_contains(container, item);
@@ -275,6 +286,7 @@ int ft_contains(FtObject *container, FtObject *item)
 
 size_t ft_sizeof(FtObject *op)
 {
+    FT_NONNULL(0, op);
     FtType *tp = op->ob_type;
     if (tp->tp_sizeof)
         return tp->tp_sizeof(op);

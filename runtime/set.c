@@ -511,6 +511,7 @@ static int check_mutable(FtObject *op)
 
 int ft_set_add(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     if (check_mutable(s) < 0)
         return -1;
     int64_t h = key_hash(key);
@@ -519,6 +520,7 @@ int ft_set_add(FtObject *s, FtObject *key)
 
 int ft_set_discard(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     if (check_mutable(s) < 0)
         return -1;
     int64_t h = key_hash(key);
@@ -527,6 +529,7 @@ int ft_set_discard(FtObject *s, FtObject *key)
 
 int ft_set_remove(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     int r = ft_set_discard(s, key);
     if (r == 0) {
         FtObject *rep = ft_repr(key);
@@ -540,6 +543,7 @@ int ft_set_remove(FtObject *s, FtObject *key)
 
 int ft_set_contains(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     if (check_anyset(s) < 0)
         return -1;
     int64_t h = key_hash(key);
@@ -548,6 +552,7 @@ int ft_set_contains(FtObject *s, FtObject *key)
 
 FtObject *ft_set_pop(FtObject *s)
 {
+    FT_NONNULL(NULL, s);
     if (check_mutable(s) < 0)
         return NULL;
     FtSet *so = SO(s);
@@ -571,6 +576,7 @@ FtObject *ft_set_pop(FtObject *s)
 
 int ft_set_clear(FtObject *s)
 {
+    FT_NONNULL(-1, s);
     if (check_mutable(s) < 0)
         return -1;
     set_clear_internal(s);
@@ -579,6 +585,7 @@ int ft_set_clear(FtObject *s)
 
 FtObject *ft_set_copy(FtObject *s)
 {
+    FT_NONNULL(NULL, s);
     if (check_anyset(s) < 0)
         return NULL;
     if (is_frozen(s))
@@ -588,6 +595,7 @@ FtObject *ft_set_copy(FtObject *s)
 
 FtSsize ft_set_table_size(FtObject *s)
 {
+    FT_NONNULL(-1, s);
     if (check_anyset(s) < 0)
         return -1;
     FtSsize n;
@@ -608,6 +616,7 @@ static FtObject *as_set(FtObject *b)
 
 FtObject *ft_set_union(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     FtObject *r = make_set(ft_type_of(a), a);
@@ -637,6 +646,7 @@ static FtObject *filter(FtType *tp, FtObject *from, FtObject *in, int want)
 
 FtObject *ft_set_intersection(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     /* Walk the smaller side when both are sets. */
@@ -647,6 +657,7 @@ FtObject *ft_set_intersection(FtObject *a, FtObject *b)
 
 FtObject *ft_set_difference(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     FtObject *bs = as_set(b);
@@ -659,6 +670,7 @@ FtObject *ft_set_difference(FtObject *a, FtObject *b)
 
 FtObject *ft_set_symmetric_difference(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     Snap s;
@@ -706,6 +718,7 @@ static int all_in(FtObject *from, FtObject *in, int rel)
 
 int ft_set_issubset(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (check_anyset(a) < 0)
         return -1;
     FtObject *bs = as_set(b);
@@ -718,6 +731,7 @@ int ft_set_issubset(FtObject *a, FtObject *b)
 
 int ft_set_issuperset(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (check_anyset(a) < 0)
         return -1;
     FtObject *bs = as_set(b);
@@ -730,6 +744,7 @@ int ft_set_issuperset(FtObject *a, FtObject *b)
 
 int ft_set_isdisjoint(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (check_anyset(a) < 0)
         return -1;
     FtObject *bs = as_set(b);

@@ -92,8 +92,11 @@ FT_API FtObject *ft_int_random_digits(FtSsize ndigits, uint64_t *state);
 
 /* ---- float ---- */
 FT_API FtObject *ft_float_from_double(double v);
-FT_API double ft_float_as_double(FtObject *op);   /* op must be a float */
-/* Accepts float, int or bool; -1.0 with the error set on failure. */
+/* ft_float_as_double: the value of a float; an int or bool converts
+ * (correctly rounded; out of range: FT_ERR_OVERFLOW), as CPython's
+ * PyFloat_AsDouble; any other type: FT_ERR_TYPE. -1.0 with the error set on
+ * failure (check ft_error_occurred()). ft_number_as_double is the same. */
+FT_API double ft_float_as_double(FtObject *op);
 FT_API double ft_number_as_double(FtObject *op);
 FT_API FtObject *ft_float_add(FtObject *a, FtObject *b);
 FT_API FtObject *ft_float_sub(FtObject *a, FtObject *b);
