@@ -401,8 +401,14 @@ static bool visit_live(const mi_heap_t *heap, const mi_heap_area_t *area,
 
 int ft__heap_visit_world_stopped(FtVisitProc visit, void *arg)
 {
-    if (!ft_world_is_stopped())
-        ft_fatal("ft_heap_visit needs the world stopped (ft_world_stop)");
+    if (!visit) {
+        ft__null_arg_error(__func__);
+        return -1;
+    }
+    if (!ft_world_is_stopped()) {
+        ft_error_set(FT_ERR_STATE, "ft_heap_visit needs the world stopped (ft_world_stop)");
+        return -1;
+    }
     VisitCtx ctx = { .visit = visit, .arg = arg };
     FT_FOREACH_THREAD(ts) {
         mi_heap_visit_blocks(ts->heap_gc, true, visit_live, &ctx);

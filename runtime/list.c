@@ -298,9 +298,14 @@ FtObject *ft_list_new(FtSsize n)
 
 FtObject *ft_list_from_array(FtObject *const *items, FtSsize n)
 {
-    if (n < 0 || (n > 0 && !items)) {
+    if (n < 0) {
         ft_error_set(FT_ERR_VALUE, "ft_list_from_array: bad arguments");
         return NULL;
+    }
+    if (n > 0) {
+        FT_NONNULL(NULL, items);
+        for (FtSsize i = 0; i < n; i++)
+            FT_NONNULL(NULL, items[i]);
     }
     FtListObject *l = ft__list_alloc(n);
     if (!l)
@@ -383,6 +388,7 @@ FtObject *ft__list_get_item_ref(FtObject *op, FtSsize i)
 
 FtObject *ft_list_get_item(FtObject *op, FtSsize i)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_get_item") < 0)
         return NULL;
     if (i < 0)
@@ -400,6 +406,7 @@ static FtSsize list_len(FtObject *op)
 
 FtSsize ft_list_capacity(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_capacity") < 0)
         return -1;
     return FT_LOAD_RELAXED(FT_LIST(op)->allocated);
@@ -444,6 +451,7 @@ static int list_contains(FtObject *op, FtObject *item)
 
 FtSsize ft_list_index(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_index") < 0)
         return -1;
     FtSsize i = find(op, item, NULL);
@@ -454,6 +462,7 @@ FtSsize ft_list_index(FtObject *op, FtObject *item)
 
 FtSsize ft_list_count(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_count") < 0)
         return -1;
     FtSsize count = 0;
@@ -464,6 +473,7 @@ FtSsize ft_list_count(FtObject *op, FtObject *item)
 
 int ft_list_append(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_append") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -491,6 +501,7 @@ int ft_list_append(FtObject *op, FtObject *item)
 
 int ft_list_insert(FtObject *op, FtSsize i, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_insert") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -546,6 +557,7 @@ static FtSsize index_locked(FtListObject *l, FtSsize i)
 
 FtObject *ft_list_pop(FtObject *op, FtSsize i)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_pop") < 0)
         return NULL;
     FtListObject *l = FT_LIST(op);
@@ -565,6 +577,7 @@ FtObject *ft_list_pop(FtObject *op, FtSsize i)
 
 int ft_list_del_item(FtObject *op, FtSsize i)
 {
+    FT_NONNULL(-1, op);
     FtObject *item = ft_list_pop(op, i);
     if (!item) {
         if (ft_error_kind() == FT_ERR_INDEX)
@@ -577,6 +590,7 @@ int ft_list_del_item(FtObject *op, FtSsize i)
 
 int ft_list_set_item(FtObject *op, FtSsize i, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_set_item") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -601,6 +615,7 @@ int ft_list_set_item(FtObject *op, FtSsize i, FtObject *item)
 
 int ft_list_remove(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_remove") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -654,6 +669,7 @@ static void clear_impl(FtListObject *l)
 
 int ft_list_clear(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_clear") < 0)
         return -1;
     clear_impl(FT_LIST(op));
@@ -668,6 +684,7 @@ static int list_tp_clear(FtObject *op)
 
 int ft_list_extend(FtObject *op, FtObject *iterable)
 {
+    FT_NONNULL(-1, op, iterable);
     if (ft__list_check(op, "ft_list_extend") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -702,6 +719,7 @@ int ft_list_extend(FtObject *op, FtObject *iterable)
 
 int ft_list_reverse(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_reverse") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -755,6 +773,7 @@ int ft__list_snapshot(FtObject *op, FtObject ***out, FtSsize *nout)
 
 FtObject *ft_list_copy(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_copy") < 0)
         return NULL;
     FtObject **items;
@@ -768,6 +787,7 @@ FtObject *ft_list_copy(FtObject *op)
 
 FtObject *ft_list_concat(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (ft__list_check(a, "ft_list_concat") < 0
         || ft__list_check(b, "ft_list_concat") < 0)
         return NULL;
@@ -798,6 +818,7 @@ FtObject *ft_list_concat(FtObject *a, FtObject *b)
 
 FtObject *ft_list_repeat(FtObject *op, FtSsize times)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_repeat") < 0)
         return NULL;
     FtObject **items;
