@@ -32,7 +32,9 @@
 #include <ftrt/memory.h>
 #include <ftrt/number.h>
 #include <ftrt/str.h>
+#include <ftrt/bytes.h>
 #include <ftrt/container.h>
+#include <ftrt/deque.h>
 #include <ftrt/class.h>
 #include <ftrt/gc.h>
 

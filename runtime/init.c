@@ -20,6 +20,8 @@ static const FtSubsystem subsystems[] = {
     { "float", ft__float_init, NULL },
     { "class", ft__class_init, NULL },
     { "weakvaluedict", ft__weakvaluedict_init, NULL },
+    { "bytes", ft__bytes_init, NULL },
+    { "deque", ft__deque_init, NULL },
     /* append subsystems here, in dependency order */
 };
 

@@ -575,6 +575,33 @@ FtObject *ft_list_pop(FtObject *op, FtSsize i)
     return item;
 }
 
+int ft_list_try_pop(FtObject *op, FtSsize i, FtObject **out)
+{
+    if (out)
+        *out = NULL;
+    if (ft__list_check(op, "ft_list_try_pop") < 0)
+        return -1;
+    if (!out) {
+        ft_error_set(FT_ERR_VALUE, "ft_list_try_pop: NULL out");
+        return -1;
+    }
+    FtListObject *l = FT_LIST(op);
+    int r = 1;
+    FT_BEGIN_CRITICAL_SECTION(op);
+    ft__list_write_begin_locked(l);
+    FtSsize at = index_locked(l, i);
+    if (l->ob_base.ob_size == 0)
+        r = 0;
+    else if (at < 0)
+        r = -1;
+    else
+        *out = remove_at_locked(l, at);
+    FT_END_CRITICAL_SECTION();
+    if (r < 0)
+        ft_error_set(FT_ERR_INDEX, "pop index out of range");
+    return r;
+}
+
 int ft_list_del_item(FtObject *op, FtSsize i)
 {
     FT_NONNULL(-1, op);

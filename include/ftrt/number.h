@@ -37,6 +37,13 @@ FT_API FtObject *ft_int_from_double(double v);
  * More digits than the int text limit (below) in a base that is not a
  * power of two: FT_ERR_VALUE. */
 FT_API FtObject *ft_int_from_string(const char *s, FtSsize len, int base);
+/* Strict decimal, for protocols: an optional sign then one or more ASCII
+ * digits, nothing else (no spaces, no underscores, no prefix; leading
+ * zeros allowed); FT_ERR_VALUE otherwise. Any size. len < 0: strlen. */
+FT_API FtObject *ft_int_from_decimal_strict(const char *s, FtSsize len);
+/* The same grammar into an int64: 0 ok, -1 with FT_ERR_VALUE (bad text) or
+ * FT_ERR_OVERFLOW (outside [-2**63, 2**63 - 1]); *out untouched on error. */
+FT_API int ft_parse_int64_strict(const char *s, FtSsize len, int64_t *out);
 /* Conversions: -1 with FT_ERR_OVERFLOW when out of range (never wraps),
  * FT_ERR_TYPE when op is not an int. Check ft_error_occurred() on -1. */
 FT_API int ft_int_as_i64(FtObject *op, int64_t *out);
@@ -98,6 +105,14 @@ FT_API FtObject *ft_float_from_double(double v);
  * failure (check ft_error_occurred()). ft_number_as_double is the same. */
 FT_API double ft_float_as_double(FtObject *op);
 FT_API double ft_number_as_double(FtObject *op);
+/* Python's float() of a text: surrounding ASCII whitespace stripped, an
+ * optional sign, then "inf", "infinity" or "nan" (any case), or a decimal
+ * literal (digits with single underscores between digits, optional
+ * fraction, optional exponent); correctly rounded (glibc strtod in the C
+ * locale, whatever the process locale); out of range gives +-inf or 0 as
+ * Python. Hex floats, "0x10", "1__0", "_1", "1_", "" are FT_ERR_VALUE
+ * ("could not convert string to float: '...'"). len < 0: strlen. */
+FT_API FtObject *ft_float_from_string(const char *s, FtSsize len);
 FT_API FtObject *ft_float_add(FtObject *a, FtObject *b);
 FT_API FtObject *ft_float_sub(FtObject *a, FtObject *b);
 FT_API FtObject *ft_float_mul(FtObject *a, FtObject *b);
