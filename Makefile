@@ -6,10 +6,10 @@ BUILD ?= build
 MESON_OPTS ?=
 DEBS = meson ninja-build pkg-config gcc clang python3 \
        libmimalloc-dev liburcu-dev libck-dev libcmocka-dev \
-       libpython3.11-dev gnuplot-nox
+       libpython3.11-dev gnuplot-nox valgrind
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang stress soak bench install clean
+.PHONY: all deps build run test test-modes test-clang test-instr stress soak bench install clean
 
 all: build
 
@@ -66,6 +66,7 @@ test: build
 	meson test -C $(BUILD) --suite stress --print-errorlogs
 	$(MAKE) test-modes
 	$(MAKE) test-clang
+	$(MAKE) test-instr
 	$(MAKE) stress
 
 test-modes:
@@ -82,6 +83,12 @@ test-clang:
 	ninja --quiet -C $(BUILD)-clang
 	meson test -C $(BUILD)-clang --suite unit --print-errorlogs
 
+# Instruction-count regression check: the ft release build (build-rel-ft)
+# against bench/instr-baseline.json, 2 % tolerance, under a minute. After a
+# deliberate change: bench/instr --update-baseline, committed with it.
+test-instr: deps
+	python3 bench/instr --check
+
 stress: deps
 	sh stress/run_sanitized.sh
 
@@ -93,4 +100,4 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan \
-	  $(BUILD)-release build-mutants
+	  $(BUILD)-release build-mutants build-rel-ft build-rel-gil build-rel-atomic

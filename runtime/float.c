@@ -11,7 +11,7 @@
  */
 #include "runtime/int_impl.h"
 #include "runtime/numhash.h"
-#include "alloc/alloc.h"
+#include "alloc/freelist.h"
 #include "runtime/init.h"
 #include <math.h>
 
@@ -22,8 +22,8 @@ typedef struct FtFloatObject {
 
 FtObject *ft_float_from_double(double v)
 {
-    FtObject *op = ft__object_alloc_fl(&ft_float_type, sizeof(FtFloatObject),
-                                       FT_FL_FLOAT);
+    FtObject *op = ft__object_alloc_fl_inline(&ft_float_type,
+                                              sizeof(FtFloatObject), FT_FL_FLOAT, 0);
     if (!op)
         return NULL;
     ((FtFloatObject *)op)->ob_fval = v;
@@ -56,7 +56,7 @@ double ft_number_as_double(FtObject *op)
 
 static void float_dealloc(FtObject *op)
 {
-    ft__object_free_fl(op, FT_FL_FLOAT);
+    ft__object_free_fl_inline(op, FT_FL_FLOAT, 0);
 }
 
 /* Both operands as doubles; -1 with the error set. */

@@ -13,7 +13,7 @@
 #include "runtime/int_impl.h"
 #include "runtime/numhash.h"
 #include "runtime/init.h"
-#include "alloc/alloc.h"
+#include "alloc/freelist.h"
 #include <math.h>
 
 static FtIntObject small_ints[FT_SMALL_INT_MAX - FT_SMALL_INT_MIN + 1];
@@ -29,7 +29,8 @@ FtIntObject *ft__int_alloc(FtSsize n)
     }
     FtObject *op;
     if (n <= 1)
-        op = ft__object_alloc_fl(&ft_int_type, sizeof(FtIntObject), FT_FL_INT);
+        op = ft__object_alloc_fl_inline(&ft_int_type, sizeof(FtIntObject),
+                                        FT_FL_INT, 0);
     else
         op = ft__object_alloc(&ft_int_type,
                               FT_INT_HEADER_SIZE + (size_t)n * sizeof(ft_digit));
@@ -82,7 +83,7 @@ FtObject *ft__int_copy_signed(FtObject *op, int sign)
 static void int_dealloc(FtObject *op)
 {
     if (ft__int_ndigits(op) <= 1)
-        ft__object_free_fl(op, FT_FL_INT);
+        ft__object_free_fl_inline(op, FT_FL_INT, 0);
     else
         ft__object_free(op);
 }

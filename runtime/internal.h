@@ -99,6 +99,23 @@ void __tsan_release(void *addr);
 #  define FT_TSAN_RELEASE(p) ((void)0)
 #endif
 
+/* AddressSanitizer sees inside our heaps (docs/object-model.md "Sanitizers"):
+ * a block is poisoned while it is free (in mimalloc or on one of our free
+ * lists) and unpoisoned when it is handed out, so a use after free of an
+ * ftrt object or raw block is reported ("use-after-poison"). mimalloc is not
+ * instrumented, so its own accesses to free blocks are not checked; ours
+ * are. Nothing in other builds. */
+#if FT_ASAN
+#  include <sanitizer/asan_interface.h>
+#  define FT_ASAN_POISON(p, n)   __asan_poison_memory_region((const void *)(p), (n))
+#  define FT_ASAN_UNPOISON(p, n) __asan_unpoison_memory_region((const void *)(p), (n))
+#  define FT_ASAN_IS_POISONED(p) __asan_address_is_poisoned((const void *)(p))
+#else
+#  define FT_ASAN_POISON(p, n)   ((void)0)
+#  define FT_ASAN_UNPOISON(p, n) ((void)0)
+#  define FT_ASAN_IS_POISONED(p) 0
+#endif
+
 #define FT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 uint64_t ft__now_ns(void);

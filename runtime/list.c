@@ -182,6 +182,19 @@ int ft__list_grow_locked(FtListObject *l, FtSsize newsize)
         ft_error_set(FT_ERR_MEMORY, "list too large");
         return -1;
     }
+    /* A block never published (the list is not SHARED: no other thread
+     * has read it, and none can before taking the lock we hold) grows in
+     * place when mimalloc's block already has the room: no copy, and no
+     * allocation, so no safepoint and no other writer in between. */
+    if (old && cap > 0 && !ft__object_is_shared((FtObject *)l)
+        && na <= (SIZE_MAX - sizeof(FtListArray)) / sizeof(FtObject *) / 2
+        && ft__mem_expand(ft__list_array_of(old), sizeof(FtListArray)
+                                                   + na * sizeof(FtObject *))) {
+        ft__list_array_of(old)->allocated = (FtSsize)na;
+        memset(old + cap, 0, (na - (size_t)cap) * sizeof(FtObject *));
+        FT_STORE_RELAXED(l->allocated, (FtSsize)na);
+        return 0;
+    }
     FtObject **items = items_alloc((FtSsize)na);
     if (!items)
         return -1;
