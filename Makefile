@@ -6,10 +6,10 @@ BUILD ?= build
 MESON_OPTS ?=
 DEBS = meson ninja-build pkg-config gcc clang python3 \
        libmimalloc-dev liburcu-dev libck-dev libcmocka-dev \
-       libpython3.11-dev gnuplot-nox redis-server redis-tools
+       libpython3.11-dev gnuplot-nox valgrind redis-server redis-tools
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang stress soak bench server-bench install clean
+.PHONY: all deps build run test test-modes test-clang test-instr stress soak bench server-bench install clean
 
 all: build
 
@@ -67,6 +67,7 @@ test: build
 	meson test -C $(BUILD) --suite server --print-errorlogs
 	$(MAKE) test-modes
 	$(MAKE) test-clang
+	$(MAKE) test-instr
 	$(MAKE) stress
 
 test-modes:
@@ -82,6 +83,12 @@ test-clang:
 	@[ -f $(BUILD)-clang/build.ninja ] || CC=clang meson setup $(BUILD)-clang >/dev/null || exit 1
 	ninja --quiet -C $(BUILD)-clang
 	meson test -C $(BUILD)-clang --suite unit --print-errorlogs
+
+# Instruction-count regression check: the ft release build (build-rel-ft)
+# against bench/instr-baseline.json, 2 % tolerance, under a minute. After a
+# deliberate change: bench/instr --update-baseline, committed with it.
+test-instr: deps
+	python3 bench/instr --check
 
 stress: deps
 	sh stress/run_sanitized.sh
@@ -102,4 +109,4 @@ server-bench: deps
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan \
-	  $(BUILD)-release build-mutants
+	  $(BUILD)-release build-mutants build-rel-ft build-rel-gil build-rel-atomic

@@ -79,6 +79,11 @@ FtObject *ft__object_alloc_fl(FtType *tp, size_t size, int kind);
 void ft__object_free_fl(FtObject *op, int kind);
 
 /* ---- Raw memory: ft_mem_* (ftrt/memory.h) are the API. ---- */
+/* Grow raw block p (from ft_mem_*) in place to `size` bytes if the block
+ * already has the room (mimalloc rounds blocks up to their size class, and
+ * large ones to their page): p, or NULL and nothing changed. Never
+ * allocates, polls no safepoint, sets no error. */
+void *ft__mem_expand(void *p, size_t size);
 
 /* Live-object counting per type: the per-thread slot of tp. */
 void ft__live_count(FtType *tp, int delta);

@@ -12,11 +12,13 @@
  * object of this thread. Listed blocks have ob_gc_bits == 0 (not ALIVE), so
  * heap walks skip them. Lists are emptied at detach (before the heap walk)
  * and by ft_freelists_clear.
+ *
+ * The pop and push themselves are inline in alloc/freelist.h (float and
+ * one-digit int use them directly). AddressSanitizer builds poison a block
+ * while it is listed (its link included: we unpoison before reading it).
  */
 #include "runtime/internal.h"
-#include "alloc/alloc.h"
-#include "threads/tstate.h"
-#include "gc/gc.h"
+#include "alloc/freelist.h"
 
 static const uint32_t caps[FT_FL_COUNT] = {
     [FT_FL_FLOAT] = 256,
@@ -36,47 +38,23 @@ static const uint32_t caps[FT_FL_COUNT] = {
 FtObject *ft__object_alloc_fl(FtType *tp, size_t size, int kind)
 {
     FtThreadState *ts = ft__tl_ts;
-    FtFreeList *fl = ts ? &ts->freelists[kind] : NULL;
-    if (!fl || !fl->head || ft_atomic_load_relaxed(&ts->breaker))
-        return ft__object_alloc(tp, size);   /* polls, injects failures */
-    FtObject *op = fl->head;
-    fl->head = *(FtObject **)op;
-    fl->count--;
-    ft__object_init_header(ts, op, tp);
-    ft_counter_add(&ts->counters.freelist_hits, 1);
-    return op;
+    FtObject *op;
+    if (ts && (op = ft__fl_pop(ts, tp, size, kind, ft__type_is_gc(tp))) != NULL)
+        return op;
+    return ft__object_alloc(tp, size);   /* polls, injects failures */
 }
 
 void ft__object_free_fl(FtObject *op, int kind)
 {
     FtThreadState *ts = ft__tl_ts;
-    uint8_t bits = ft__gc_bits(op);
-#if defined(FT_BROKEN_FREELIST_FOREIGN)
-    /* BROKEN ON PURPOSE (break_protocol=freelist_foreign): blocks of
-     * objects this thread did not own (another thread's heap) go on its
-     * lists. Caught by stress_alloc freelist_crossfree and thread_churn
-     * (a listed block outside our heaps). */
-    if (!ts || (bits & (FT_GC_SHARED | FT_GC_ORPHAN))) {
-#else
-    if (!ts || (bits & (FT_GC_SHARED | FT_GC_ORPHAN))
-        || ft_atomic_load_relaxed(&op->ob_tid) != (uintptr_t)ts->id) {
-#endif
-        ft__object_free(op);
-        return;
+    if (ts) {
+        FtFreeList *fl = &ts->freelists[kind];
+        if (ft__fl_may_keep(ts, op, fl)) {
+            ft__fl_push(ts, op, fl, ft__type_is_gc(op->ob_type));
+            return;
+        }
     }
-    FtFreeList *fl = &ts->freelists[kind];
-    if (fl->count >= fl->cap) {
-        ft__object_free(op);
-        return;
-    }
-    ft_counter_add(&ts->counters.freed, 1);
-    ft_counter_add(&ts->live_by_type[op->ob_type->tp_index], -1);
-    if (ft__type_is_gc(op->ob_type))
-        ft__gc_free_hook(ts);       /* the collector's trigger (gc/gc.h) */
-    ft_atomic_store_relaxed(&op->ob_gc_bits, 0);
-    *(FtObject **)op = fl->head;      /* word 0: ob_tid no longer matters */
-    fl->head = op;
-    fl->count++;
+    ft__object_free(op);
 }
 
 void ft__freelists_clear(FtThreadState *ts)
@@ -85,6 +63,7 @@ void ft__freelists_clear(FtThreadState *ts)
         FtFreeList *fl = &ts->freelists[k];
         while (fl->head) {
             FtObject *op = fl->head;
+            FT_ASAN_UNPOISON(op, sizeof(FtObject *));   /* the link */
             fl->head = *(FtObject **)op;
             ft__object_release_block(op);
         }

@@ -36,6 +36,7 @@
  */
 #include "runtime/internal.h"
 #include "alloc/alloc.h"
+#include "alloc/freelist.h"
 #include "refcount/refcount.h"
 #include "threads/tstate.h"
 #include "threads/lock.h"
@@ -158,21 +159,12 @@ void ft__live_count(FtType *tp, int delta)
         ft_counter_add(&ts->live_by_type[tp->tp_index], delta);
 }
 
-/* Header of a fresh block (also used by free lists). */
+/* Header of a fresh block (alloc/freelist.h: four stores), and its
+ * accounting. */
 void ft__object_init_header(FtThreadState *ts, FtObject *op, FtType *tp)
 {
-    /* Relaxed stores: the object is not published yet; whoever receives it
-     * from us gets it through a release (a store into a container under a
-     * lock, a queue, a thread start). */
-    ft__refcount_init(op, (uintptr_t)ts->id);
-    op->ob_flags = 0;
-    ft_atomic_store_relaxed(&op->ob_mutex, 0);
-    ft_atomic_store_relaxed(&op->ob_gc_bits, FT_GC_ALIVE);
-    op->ob_type = tp;
-    ft_counter_add(&ts->counters.allocated, 1);
-    ft_counter_add(&ts->live_by_type[tp->tp_index], 1);
-    if (ft__type_is_gc(tp))
-        ft__gc_alloc_hook(ts);      /* the collector's trigger (gc/gc.h) */
+    ft__header_init(ts, op, tp);
+    ft__alloc_account(ts, tp, ft__type_is_gc(tp));
 }
 
 FtObject *ft__object_alloc(FtType *tp, size_t size)
@@ -187,7 +179,9 @@ FtObject *ft__object_alloc(FtType *tp, size_t size)
     if (FT_UNLIKELY(!op))
         return ft_error_nomem();
     FT_TSAN_ACQUIRE(op);   /* pairs with the release before mi_free */
-    ft__object_init_header(ts, op, tp);
+    FT_ASAN_UNPOISON(op, size);
+    ft__header_init(ts, op, tp);
+    ft__alloc_account(ts, tp, ft__type_is_gc(tp));
     return op;
 }
 
@@ -216,6 +210,9 @@ FtObject *ft__object_alloc_var(FtType *tp, FtSsize n)
 void ft__object_release_block(FtObject *op)
 {
     FT_TSAN_RELEASE(op);   /* the next owner of this address acquires */
+    /* ASan: poisoned before mi_free (afterwards its next owner may already
+     * have it); mimalloc, not instrumented, still links it through word 0. */
+    FT_ASAN_POISON(op, mi_usable_size(op));
     mi_free(op);
 }
 
@@ -288,6 +285,7 @@ void *ft_mem_alloc(size_t size)
     if (!p)
         return ft_error_nomem();
     FT_TSAN_ACQUIRE(p);
+    FT_ASAN_UNPOISON(p, size ? size : 1);
     raw_account(ts, p, 1);
     return p;
 }
@@ -304,9 +302,19 @@ void *ft_mem_calloc(size_t n, size_t size)
     mi_heap_t *heap = raw_heap(&ts);
     if (!heap)
         return NULL;
+#if FT_ASAN
+    /* mimalloc would zero a reused (poisoned) block with libc's memset,
+     * which ASan checks: unpoison first, zero ourselves. */
+    void *p = mi_heap_malloc(heap, total ? total : 1);
+    if (!p)
+        return ft_error_nomem();
+    FT_ASAN_UNPOISON(p, total ? total : 1);
+    memset(p, 0, total);
+#else
     void *p = mi_heap_zalloc(heap, total ? total : 1);
     if (!p)
         return ft_error_nomem();
+#endif
     FT_TSAN_ACQUIRE(p);
     raw_account(ts, p, 1);
     return p;
@@ -324,9 +332,23 @@ void *ft_mem_realloc(void *p, size_t size)
     size_t old = mi_usable_size(p);
 #endif
     FT_TSAN_RELEASE(p);
+#if FT_ASAN
+    /* mimalloc would copy into a poisoned block with libc's memcpy (which
+     * ASan checks): move it ourselves. */
+    size_t keep = mi_usable_size(p);
+    void *q = mi_heap_malloc(heap, size ? size : 1);
+    if (!q)
+        return ft_error_nomem();   /* p is untouched */
+    FT_ASAN_UNPOISON(q, size ? size : 1);
+    FT_ASAN_UNPOISON(p, keep);     /* its tail past the size asked for */
+    memcpy(q, p, keep < size ? keep : size);
+    FT_ASAN_POISON(p, keep);
+    mi_free(p);
+#else
     void *q = mi_heap_realloc(heap, p, size ? size : 1);
     if (!q)
         return ft_error_nomem();   /* p is untouched */
+#endif
     FT_TSAN_ACQUIRE(q);
     if (ts) {
 #if FT_RAW_STATS
@@ -338,12 +360,21 @@ void *ft_mem_realloc(void *p, size_t size)
     return q;
 }
 
+void *ft__mem_expand(void *p, size_t size)
+{
+    void *q = mi_expand(p, size);
+    if (q)
+        FT_ASAN_UNPOISON(q, size);
+    return q;                 /* same block: usable size and stats unchanged */
+}
+
 void ft_mem_free(void *p)
 {
     if (!p)
         return;
     raw_account(ft__tl_ts, p, -1);
     FT_TSAN_RELEASE(p);
+    FT_ASAN_POISON(p, mi_usable_size(p));   /* before: see release_block */
     mi_free(p);
 }
 
@@ -392,6 +423,10 @@ static bool visit_live(const mi_heap_t *heap, const mi_heap_area_t *area,
         return true;    /* area header */
     VisitCtx *ctx = arg;
     FtObject *op = block;
+    /* ASan: free blocks that mimalloc still reports (on our free lists, or
+     * freed by another thread and not yet collected) are poisoned. */
+    if (FT_ASAN_IS_POISONED(&op->ob_gc_bits))
+        return true;
     uint8_t bits = ft__gc_bits(op);
     if ((bits & (FT_GC_ALIVE | FT_GC_ORPHAN)) != FT_GC_ALIVE)
         return true;
@@ -401,8 +436,14 @@ static bool visit_live(const mi_heap_t *heap, const mi_heap_area_t *area,
 
 int ft__heap_visit_world_stopped(FtVisitProc visit, void *arg)
 {
-    if (!ft_world_is_stopped())
-        ft_fatal("ft_heap_visit needs the world stopped (ft_world_stop)");
+    if (!visit) {
+        ft__null_arg_error(__func__);
+        return -1;
+    }
+    if (!ft_world_is_stopped()) {
+        ft_error_set(FT_ERR_STATE, "ft_heap_visit needs the world stopped (ft_world_stop)");
+        return -1;
+    }
     VisitCtx ctx = { .visit = visit, .arg = arg };
     FT_FOREACH_THREAD(ts) {
         mi_heap_visit_blocks(ts->heap_gc, true, visit_live, &ctx);
@@ -523,7 +564,8 @@ static bool merge_obj_block(const mi_heap_t *heap, const mi_heap_area_t *area,
                             void *block, size_t block_size, void *arg)
 {
     (void)heap; (void)area; (void)block_size;
-    if (block && (ft__gc_bits(block) & FT_GC_ALIVE))
+    if (block && !FT_ASAN_IS_POISONED(&((FtObject *)block)->ob_gc_bits)
+        && (ft__gc_bits(block) & FT_GC_ALIVE))
         merge_if_mine(arg, block);
     return true;
 }

@@ -45,6 +45,11 @@
 #include <stdio.h>
 #include <unistd.h>
 
+/* trim_mu: one ft_memory_trim at a time (it saves and restores mimalloc's
+ * decommit delays). Taken in a blocking region, held while attached only
+ * for the calling thread's own collect (no safepoint inside); innermost
+ * except for the registry lock and stw_mu taken under it. */
+static pthread_mutex_t trim_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint64_t trim_epoch;          /* bumped by each ft_memory_trim */
 static _Thread_local uint64_t tl_trim_seen;  /* owner: last epoch trimmed */
 static _Atomic int trim_idle_heaps = 1;
@@ -120,6 +125,20 @@ int64_t ft_memory_trim(void)
     ft__qsbr_reclaim();
     ft_blocking_begin();
     ft__qsbr_barrier();
+    pthread_mutex_lock(&trim_mu);
+    /* mimalloc 2.0.9 decommits the free parts of a segment that is still
+     * in use only mi_option_decommit_delay ms (25) after they were freed,
+     * and only when the segment's owner next works on it: an idle owner
+     * never does. With the delays at 0 while we collect, the spans our
+     * collects free are decommitted at once (measured in test_memory: RSS
+     * 24 MB -> 24 MB after a trim with the delays, -> 3.6 MB without). The
+     * options are process-wide plain values, set and restored here only
+     * (trim_mu); another thread's frees meanwhile decommit at once too,
+     * which is harmless. */
+    long delay = mi_option_get(mi_option_decommit_delay);
+    long seg_delay = mi_option_get(mi_option_segment_decommit_delay);
+    mi_option_set(mi_option_decommit_delay, 0);
+    mi_option_set(mi_option_segment_decommit_delay, 0);
     ft__registry_lock();
     trim_others_locked(me);
     ft__registry_unlock();
@@ -127,6 +146,9 @@ int64_t ft_memory_trim(void)
     tl_trim_seen = ft_atomic_load_relaxed(&trim_epoch);
     trim_heaps(me);
     mi_heap_collect(mi_heap_get_backing(), false);   /* libc malloc data */
+    mi_option_set(mi_option_decommit_delay, delay);
+    mi_option_set(mi_option_segment_decommit_delay, seg_delay);
+    pthread_mutex_unlock(&trim_mu);
     int64_t after = rss_bytes();
     return before > after ? before - after : 0;
 }

@@ -129,8 +129,10 @@ FtSsize ft_heap_validate(int stop)
         }
         return ft__heap_validate_world_stopped(0);
     }
-    if (!stop)
-        ft_fatal("ft_heap_validate(0) needs the world stopped");
+    if (!stop) {
+        ft_error_set(FT_ERR_STATE, "ft_heap_validate(0) needs the world stopped");
+        return -1;
+    }
     /* The collector's lock first (gc/gc.h), then the stop: never between
      * another thread's phases. Inside a collection (a finalizer) the
      * lock is ours already and the garbage states are legitimate. */

@@ -247,6 +247,7 @@ static void referrers_walk(Snap *s)
 
 FtObject *ft_gc_get_referrers(FtObject *objs)
 {
+    FT_NONNULL(NULL, objs);
     ft__tstate_checked(__func__);
     Snap proto = { .target = objs };
     return snapshot(referrers_walk, &proto, 16);
@@ -268,6 +269,7 @@ static void referents_walk(Snap *s)
 
 FtObject *ft_gc_get_referents(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     ft__tstate_checked(__func__);
     Snap proto = { .target = op };
     return snapshot(referents_walk, &proto, 16);
@@ -277,11 +279,13 @@ FtObject *ft_gc_get_referents(FtObject *op)
 
 int ft_gc_is_tracked(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return ft__gc_is_tracked(op);
 }
 
 int ft_gc_is_finalized(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return (ft__gc_bits(op) & FT_GC_FINALIZED) != 0;
 }
 

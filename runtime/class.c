@@ -34,14 +34,22 @@
 #include "runtime/internal.h"
 #include "runtime/init.h"
 #include "runtime/weakref.h"
+#include "runtime/str_impl.h"
 #include "alloc/alloc.h"
 #include "gc/gc.h"
 #include "threads/lock.h"
 
 typedef struct SlotDef {
     char *name;                 /* raw copy, owned by the class */
+    FtObject *name_obj;         /* the interned str (immortal) */
     FtSsize offset;
 } SlotDef;
+
+/* Interned "__class__" and "__dict__" (immortal), set by ft__class_init.
+ * Attribute names are matched by identity when the name is interned (an
+ * interned str equal to one of these, or to a slot name, is that object);
+ * other names by their UTF-8 text. */
+static FtObject *s_class, *s_dict;
 
 typedef struct FtClass {
     FtType type;                /* must be first: a class is a type */
@@ -168,6 +176,42 @@ static const SlotDef *find_slot(FtClass *cls, const char *name)
     return NULL;
 }
 
+enum { NAME_OTHER, NAME_SLOT, NAME_CLASS, NAME_DICT };
+
+/* What `name` (a str) names on instances of cls: one of NAME_*, with
+ * *slot set for NAME_SLOT; -1 with the error set if a non-interned name
+ * cannot be encoded. Interned names (every name the API interns, e.g.
+ * ft_str_intern_cstr) need no text: a pointer compare per candidate. */
+static int classify_name(FtClass *cls, FtObject *name, const SlotDef **slot)
+{
+    *slot = NULL;
+    if (ft_atomic_load_relaxed(&((FtStr *)name)->interned) != FT_STR_NOT_INTERNED) {
+        for (FtSsize i = 0; i < cls->nslots; i++)
+            if (cls->slots[i].name_obj == name) {
+                *slot = &cls->slots[i];
+                return NAME_SLOT;
+            }
+        return name == s_class ? NAME_CLASS : name == s_dict ? NAME_DICT : NAME_OTHER;
+    }
+    const char *s = ft_str_as_utf8(name, NULL);
+    if (!s)
+        return -1;
+    if ((*slot = find_slot(cls, s)) != NULL)
+        return NAME_SLOT;
+    return strcmp(s, "__class__") == 0 ? NAME_CLASS
+         : strcmp(s, "__dict__") == 0 ? NAME_DICT : NAME_OTHER;
+}
+
+/* The name's text for an error message ("?" if it has none). */
+static const char *name_text(FtObject *name)
+{
+    FtErrorState saved;
+    ft_error_fetch(&saved);
+    const char *s = ft_str_as_utf8(name, NULL);
+    ft_error_restore(&saved);
+    return s ? s : "?";
+}
+
 static FtObject *no_attribute(FtObject *op, const char *name)
 {
     ft_error_set(FT_ERR_ATTRIBUTE, "'%s' object has no attribute '%s'",
@@ -246,16 +290,16 @@ static int slot_set(FtObject *op, const SlotDef *s, FtObject *value)
 
 static FtObject *instance_getattro(FtObject *op, FtObject *name)
 {
-    const char *s = ft_str_as_utf8(name, NULL);
-    if (!s)
+    const SlotDef *slot;
+    int what = classify_name(class_of(op), name, &slot);
+    if (what < 0)
         return NULL;
-    const SlotDef *slot = find_slot(class_of(op), s);
-    if (slot)
+    if (what == NAME_SLOT)
         return slot_get(op, slot);
     FtType *tp = op->ob_type;
-    if (strcmp(s, "__class__") == 0)
+    if (what == NAME_CLASS)
         return ft_newref(&tp->ob_base);
-    if (strcmp(s, "__dict__") == 0)
+    if (what == NAME_DICT)
         return ft_instance_dict(op);
     if (tp->tp_dictoffset) {
         FtObject *d = FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset));
@@ -268,26 +312,26 @@ static FtObject *instance_getattro(FtObject *op, FtObject *name)
                 return v;
         }
     }
-    return no_attribute(op, s);
+    return no_attribute(op, name_text(name));
 }
 
 static int instance_setattro(FtObject *op, FtObject *name, FtObject *value)
 {
-    const char *s = ft_str_as_utf8(name, NULL);
-    if (!s)
+    const SlotDef *slot;
+    int what = classify_name(class_of(op), name, &slot);
+    if (what < 0)
         return -1;
-    const SlotDef *slot = find_slot(class_of(op), s);
-    if (slot)
+    if (what == NAME_SLOT)
         return slot_set(op, slot, value);
     FtType *tp = op->ob_type;
-    if (strcmp(s, "__class__") == 0 || strcmp(s, "__dict__") == 0) {
+    if (what == NAME_CLASS || what == NAME_DICT) {
         ft_error_set(FT_ERR_ATTRIBUTE,
                      "attribute '%s' of '%s' objects is not writable",
-                     s, tp->tp_name);
+                     name_text(name), tp->tp_name);
         return -1;
     }
     if (!tp->tp_dictoffset) {
-        no_attribute(op, s);
+        no_attribute(op, name_text(name));
         return -1;
     }
     if (value) {
@@ -296,12 +340,12 @@ static int instance_setattro(FtObject *op, FtObject *name, FtObject *value)
     }
     FtObject *d = FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset));
     if (!d) {
-        no_attribute(op, s);
+        no_attribute(op, name_text(name));
         return -1;
     }
     if (ft_dict_del_item(d, name) < 0) {
         if (ft_error_kind() == FT_ERR_KEY)
-            no_attribute(op, s);
+            no_attribute(op, name_text(name));
         return -1;
     }
     return 0;
@@ -311,6 +355,7 @@ static int instance_setattro(FtObject *op, FtObject *name, FtObject *value)
 
 FtObject *ft_getattr_obj(FtObject *op, FtObject *name)
 {
+    FT_NONNULL(NULL, op, name);
     if (!ft_is_str(name)) {
         ft_error_set(FT_ERR_TYPE, "attribute name must be string, not '%s'",
                      name->ob_type->tp_name);
@@ -329,6 +374,7 @@ FtObject *ft_getattr_obj(FtObject *op, FtObject *name)
 
 int ft_setattr_obj(FtObject *op, FtObject *name, FtObject *value)
 {
+    FT_NONNULL(-1, op, name);
     if (!ft_is_str(name)) {
         ft_error_set(FT_ERR_TYPE, "attribute name must be string, not '%s'",
                      name->ob_type->tp_name);
@@ -346,11 +392,13 @@ int ft_setattr_obj(FtObject *op, FtObject *name, FtObject *value)
 
 int ft_delattr_obj(FtObject *op, FtObject *name)
 {
+    FT_NONNULL(-1, op, name);
     return ft_setattr_obj(op, name, NULL);
 }
 
 FtObject *ft_getattr(FtObject *op, const char *name)
 {
+    FT_NONNULL(NULL, op, name);
     FtObject *n = ft_str_from_utf8(name, -1);
     if (!n)
         return NULL;
@@ -361,10 +409,7 @@ FtObject *ft_getattr(FtObject *op, const char *name)
 
 int ft_setattr(FtObject *op, const char *name, FtObject *value)
 {
-    if (!value) {
-        ft_error_set(FT_ERR_VALUE, "ft_setattr: value is NULL (use ft_delattr)");
-        return -1;
-    }
+    FT_NONNULL(-1, op, name, value);    /* deleting is ft_delattr */
     FtObject *n = ft_str_from_utf8(name, -1);
     if (!n)
         return -1;
@@ -375,6 +420,7 @@ int ft_setattr(FtObject *op, const char *name, FtObject *value)
 
 int ft_delattr(FtObject *op, const char *name)
 {
+    FT_NONNULL(-1, op, name);
     FtObject *n = ft_str_from_utf8(name, -1);
     if (!n)
         return -1;
@@ -392,6 +438,7 @@ static void object_dealloc(FtObject *op)
 
 FtObject *ft_instance_new(FtType *cls)
 {
+    FT_NONNULL(NULL, cls);
     if (cls == &ft_object_type)
         return ft__object_alloc(cls, sizeof(FtObject));
     if (!is_class(cls)) {
@@ -410,6 +457,7 @@ FtObject *ft_instance_new(FtType *cls)
 
 void *ft_instance_cdata(FtObject *self)
 {
+    FT_NONNULL(NULL, self);
     if (!is_class(self->ob_type) || !class_of(self)->cdata_offset)
         return NULL;
     return (char *)self + class_of(self)->cdata_offset;
@@ -417,6 +465,7 @@ void *ft_instance_cdata(FtObject *self)
 
 FtObject *ft_instance_dict(FtObject *self)
 {
+    FT_NONNULL(NULL, self);
     if (!is_class(self->ob_type) || !self->ob_type->tp_dictoffset) {
         ft_error_set(FT_ERR_ATTRIBUTE, "'%s' object has no attribute '__dict__'",
                      self->ob_type->tp_name);
@@ -548,6 +597,11 @@ static int build_slots(FtClass *c, const FtClassSpec *spec, FtType *base,
         if (!c->slots[i].name)
             return -1;            /* c->nslots counts what to free */
         c->nslots = i + 1;
+        /* Interned strs are immortal: nothing to release with the class. */
+        c->slots[i].name_obj = i < nbase ? bc->slots[i].name_obj
+                                         : ft_str_intern_cstr(name);
+        if (!c->slots[i].name_obj)
+            return -1;
         if (i < nbase) {
             c->slots[i].offset = bc->slots[i].offset;
         } else {
@@ -582,6 +636,7 @@ static void init_type_fields(FtClass *c, const FtClassSpec *spec, FtType *base)
 
 FtType *ft_class_new(const FtClassSpec *spec)
 {
+    FT_NONNULL(NULL, spec);
     FtType *base = spec->base ? spec->base : &ft_object_type;
     if (check_spec(spec, base) < 0)
         return NULL;
@@ -640,5 +695,10 @@ int ft__class_init(void)
     ft_type_type.tp_sizeof = type_sizeof;
     if (!ft_object_type.tp_dealloc)
         ft_object_type.tp_dealloc = object_dealloc;
+    /* Interned (immortal) until ft__str_fini frees the table; re-made by
+     * the next ft_runtime_init. */
+    if (!(s_class = ft_str_intern_cstr("__class__"))
+        || !(s_dict = ft_str_intern_cstr("__dict__")))
+        return -1;
     return ft__weakref_init();
 }

@@ -13,7 +13,7 @@
 #include "runtime/int_impl.h"
 #include "runtime/numhash.h"
 #include "runtime/init.h"
-#include "alloc/alloc.h"
+#include "alloc/freelist.h"
 #include <math.h>
 
 static FtIntObject small_ints[FT_SMALL_INT_MAX - FT_SMALL_INT_MIN + 1];
@@ -29,7 +29,8 @@ FtIntObject *ft__int_alloc(FtSsize n)
     }
     FtObject *op;
     if (n <= 1)
-        op = ft__object_alloc_fl(&ft_int_type, sizeof(FtIntObject), FT_FL_INT);
+        op = ft__object_alloc_fl_inline(&ft_int_type, sizeof(FtIntObject),
+                                        FT_FL_INT, 0);
     else
         op = ft__object_alloc(&ft_int_type,
                               FT_INT_HEADER_SIZE + (size_t)n * sizeof(ft_digit));
@@ -82,7 +83,7 @@ FtObject *ft__int_copy_signed(FtObject *op, int sign)
 static void int_dealloc(FtObject *op)
 {
     if (ft__int_ndigits(op) <= 1)
-        ft__object_free_fl(op, FT_FL_INT);
+        ft__object_free_fl_inline(op, FT_FL_INT, 0);
     else
         ft__object_free(op);
 }
@@ -178,6 +179,7 @@ static int mag_u64(FtObject *op, uint64_t *out)
 
 int ft_int_as_i64(FtObject *op, int64_t *out)
 {
+    FT_NONNULL(-1, op, out);
     if (ft__int_check(op, "ft_int_as_i64") < 0)
         return -1;
     uint64_t m;
@@ -192,6 +194,7 @@ int ft_int_as_i64(FtObject *op, int64_t *out)
 
 int ft_int_as_u64(FtObject *op, uint64_t *out)
 {
+    FT_NONNULL(-1, op, out);
     if (ft__int_check(op, "ft_int_as_u64") < 0)
         return -1;
     if (ft__int_size(op) < 0) {
@@ -248,6 +251,7 @@ double ft__round_bits_to_double(uint64_t x, int sticky, int64_t exp2, int keep)
 
 int ft_int_as_double(FtObject *op, double *out)
 {
+    FT_NONNULL(-1, op, out);
     if (ft__int_check(op, "ft_int_as_double") < 0)
         return -1;
     FtSsize n = ft__int_ndigits(op);
@@ -292,6 +296,7 @@ int ft__int_cmp_mag(FtObject *a, FtObject *b)
 
 int ft_int_compare(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     int sa = ft__int_signof(a), sb = ft__int_signof(b);
     if (sa != sb)
         return sa < sb ? -1 : 1;
@@ -301,6 +306,7 @@ int ft_int_compare(FtObject *a, FtObject *b)
 
 int ft_int_sign(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return ft__int_signof(op);
 }
 
@@ -371,6 +377,7 @@ static uint64_t next_random(uint64_t *state)
 
 FtObject *ft_int_random_digits(FtSsize ndigits, uint64_t *state)
 {
+    FT_NONNULL(NULL, state);
     if (ndigits < 0) {
         ft_error_set(FT_ERR_VALUE, "negative digit count");
         return NULL;

@@ -37,6 +37,29 @@
 #  define FT_ASSERT_EXPENSIVE(cond) ((void)0)
 #endif
 
+/* ---- The NULL-argument policy (include/ftrt.h) ----
+ * A public function given NULL for a required pointer argument (an object,
+ * a type, a C string, an out-pointer it must write) returns its error value
+ * with FT_ERR_STATE "NULL object passed to <function>". One predictable
+ * branch per argument at the function's entry:
+ *     FT_NONNULL(NULL, d, key);      // in FtObject *ft_dict_get_item(d, key)
+ * `ret` is the function's error return (empty for a void function). */
+void ft__null_arg_error(const char *func);
+static inline int ft__any_null(const void *const *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!p[i])
+            return 1;
+    return 0;
+}
+#define FT_NONNULL(ret, ...) do {                                           \
+        const void *const ft_nn_[] = { __VA_ARGS__ };                       \
+        if (FT_UNLIKELY(ft__any_null(ft_nn_, sizeof ft_nn_ / sizeof *ft_nn_))) { \
+            ft__null_arg_error(__func__);                                   \
+            return ret;                                                     \
+        }                                                                   \
+    } while (0)
+
 /* Report a broken object invariant with the object's address and type. */
 FT_NORETURN void ft__fatal_object(const char *file, int line, const char *func,
                                   FtObject *op, const char *msg);
@@ -74,6 +97,23 @@ void __tsan_release(void *addr);
 #else
 #  define FT_TSAN_ACQUIRE(p) ((void)0)
 #  define FT_TSAN_RELEASE(p) ((void)0)
+#endif
+
+/* AddressSanitizer sees inside our heaps (docs/object-model.md "Sanitizers"):
+ * a block is poisoned while it is free (in mimalloc or on one of our free
+ * lists) and unpoisoned when it is handed out, so a use after free of an
+ * ftrt object or raw block is reported ("use-after-poison"). mimalloc is not
+ * instrumented, so its own accesses to free blocks are not checked; ours
+ * are. Nothing in other builds. */
+#if FT_ASAN
+#  include <sanitizer/asan_interface.h>
+#  define FT_ASAN_POISON(p, n)   __asan_poison_memory_region((const void *)(p), (n))
+#  define FT_ASAN_UNPOISON(p, n) __asan_unpoison_memory_region((const void *)(p), (n))
+#  define FT_ASAN_IS_POISONED(p) __asan_address_is_poisoned((const void *)(p))
+#else
+#  define FT_ASAN_POISON(p, n)   ((void)0)
+#  define FT_ASAN_UNPOISON(p, n) ((void)0)
+#  define FT_ASAN_IS_POISONED(p) 0
 #endif
 
 #define FT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -25,6 +25,10 @@
  *               and ft_dict_next; exact final contents and refcounts.
  *   set_rw      add/discard/bulk resizes vs membership: always-present
  *               found, never-present never found; exact len and refcounts.
+ *   set_repr    one writer clears and refills a set, the others take its
+ *               repr (and compare it with an equal frozen snapshot): the
+ *               repr is "set()" or "{...}" of the elements, never "{}"
+ *               (gh-129967: emptiness decided from an earlier len).
  *   attrs       __dict__ and __slots__ instances: attribute writes/deletes vs
  *               reads; a read returns a value written for that attribute;
  *               final value is some writer's last write; exact refcounts.
@@ -969,6 +973,63 @@ static void set_rw(void)
     free(c);
 }
 
+/* ================= set_repr ================= */
+
+typedef struct SetReprCtx {
+    FtObject *set;
+    FtObject *el;         /* the one element the writer puts back */
+    long witers;
+    _Atomic int wdone;
+    _Atomic long empties, fulls;
+} SetReprCtx;
+
+static void set_repr_thread(void *ctx, int idx)
+{
+    SetReprCtx *c = ctx;
+    if (idx == 0) {
+        for (long it = 0; it < c->witers; it++) {
+            STRESS_OK(ft_set_clear(c->set) == 0);
+            STRESS_OK(ft_set_add(c->set, c->el) == 0);
+        }
+        stress_count(c->witers);
+        atomic_store_explicit(&c->wdone, 1, memory_order_relaxed);
+        return;
+    }
+    long it, empties = 0, fulls = 0;
+    /* Relaxed: the flag only ends the loop. */
+    for (it = 0; !atomic_load_explicit(&c->wdone, memory_order_relaxed); it++) {
+        if ((it & 63) == 0)
+            ft_safepoint();
+        FtObject *r = ft_repr(c->set);
+        STRESS_OK(r);
+        const char *s = ft_str_as_utf8(r, NULL);
+        if (strcmp(s, "set()") == 0)
+            empties++;
+        else if (strcmp(s, "{1099511627776}") == 0)
+            fulls++;
+        else
+            STRESS_CHECK(0, "repr of a set that is empty or {2**40}: \"%s\"", s);
+        ft_decref(r);
+    }
+    atomic_fetch_add_explicit(&c->empties, empties, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->fulls, fulls, memory_order_relaxed);
+    stress_count(it);
+}
+
+static void set_repr(void)
+{
+    SetReprCtx *c = calloc(1, sizeof *c);
+    c->witers = stress_iters(400000, 20000);
+    c->set = ft_set_new(NULL);
+    c->el = ft_int_from_i64(BASE);
+    STRESS_OK(c->set && c->el);
+    int n = stress_threads();
+    stress_run_threads(n < 2 ? 2 : n, set_repr_thread, c);
+    ft_decref(c->set);
+    ft_decref(c->el);
+    free(c);
+}
+
 /* ================= attrs ================= */
 
 #define NATTR 3           /* a, b always present; c deleted at times */
@@ -1366,6 +1427,7 @@ int main(int argc, char **argv)
     stress_scenario("list_iter", list_iter, STRESS_LIVE_EXACT);
     stress_scenario("dict_rw", dict_rw, STRESS_LIVE_EXACT);
     stress_scenario("set_rw", set_rw, STRESS_LIVE_EXACT);
+    stress_scenario("set_repr", set_repr, STRESS_LIVE_EXACT);
     stress_scenario("attrs", attrs, STRESS_LIVE_EXACT);
     stress_scenario("dict_atomic", dict_atomic, STRESS_LIVE_EXACT);
     stress_scenario("deque_pc", deque_pc, STRESS_LIVE_EXACT);

@@ -132,6 +132,7 @@ static void free_item(uintptr_t item)
         ft__object_release_block((FtObject *)p);
     } else {
         FT_TSAN_RELEASE(p);   /* the next owner of this address acquires */
+        FT_ASAN_POISON(p, mi_usable_size(p));   /* as ft_mem_free */
         mi_free(p);
     }
 }

@@ -146,10 +146,10 @@ void ft__tstate_detach_existing(FtThreadState *ts)
 void ft_blocking_begin(void)
 {
     FtThreadState *ts = ft__tl_ts;
-    /* w-threads: the thread holding the world stopped stays attached;
-     * w-gcmem: otherwise merge our queue, then detach. */
+    /* The thread holding the world stopped stays attached (it is the only
+     * one running); any other merges its own queue, then detaches. */
     if (ts && ts->blocking_depth++ == 0 && !ft__world_stopped_by_me())
-        ft__brc_blocking_detach(ts);    /* merges our queue, then detaches */
+        ft__brc_blocking_detach(ts);
 }
 
 void ft_blocking_end(void)
