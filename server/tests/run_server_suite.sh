@@ -11,7 +11,9 @@
 #   6. live objects back to the baseline after FLUSHALL + MEMORY TRIM, and
 #      the RSS within 25 % of its baseline (not under FTKV_SUITE_SHORT);
 #   7. clean shutdown: SIGTERM, exit status 0, nothing on stderr but the
-#      shutdown line (a sanitizer report fails the suite).
+#      shutdown line (a sanitizer report fails the suite);
+#   8. a second server with --maxclients 2 --maxmemory 1: the third client
+#      is refused, writes get -OOM, reads and DEL still work.
 #
 #   sh server/tests/run_server_suite.sh BUILD/server/ftkv
 #   FTKV_SUITE_SHORT=1 ...    smaller counts (sanitizer builds)
@@ -175,6 +177,53 @@ PID=
 if grep -v '^ftkv: signal 15, shutting down$' "$TMP/err" | grep -q .; then
     fail "ftkv wrote to stderr:"; cat "$TMP/err"
 fi
+
+echo "== 8. --maxclients and --maxmemory (a second server)"
+"$FTKV" --port 0 --threads 2 --maxclients 2 --maxmemory 1 >"$TMP/out2" 2>"$TMP/err2" &
+PID=$!
+PORT=
+i=0
+while [ $i -lt 300 ] && [ -z "$PORT" ]; do
+    PORT=$(sed -n 's/^port //p' "$TMP/out2" 2>/dev/null); sleep 0.1; i=$((i + 1))
+done
+if [ -z "$PORT" ]; then
+    fail "the second ftkv did not start"
+else
+    timeout 60 python3 - "$PORT" <<'PYEOF' || fail "maxclients/maxmemory"
+import socket, sys, time
+port = int(sys.argv[1])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return s
+a, b = conn(), conn()
+for s in (a, b):
+    s.sendall(b"PING\r\n")
+    assert s.recv(100) == b"+PONG\r\n"
+c = conn()
+got = c.recv(100)
+assert got == b"-ERR max number of clients reached\r\n", got
+assert c.recv(100) == b""           # and closed
+time.sleep(0.3)                     # RSS sampled every 100 ms: above 1 byte
+a.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+got = a.recv(200)
+assert got == b"-OOM command not allowed when used memory > 'maxmemory'.\r\n", got
+a.sendall(b"GET k\r\nDEL k\r\n")  # reads and deletes are allowed
+time.sleep(0.2)
+got = a.recv(200)
+assert got == b"$-1\r\n:0\r\n", got
+b.close()
+time.sleep(0.2)                     # a slot is free again
+d = conn()
+d.sendall(b"PING\r\n")
+assert d.recv(100) == b"+PONG\r\n"
+print("maxclients/maxmemory: ok")
+PYEOF
+    kill -TERM "$PID"
+    i=0
+    while kill -0 "$PID" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    wait "$PID"; [ $? = 0 ] || fail "the second ftkv's exit status"
+fi
+PID=
 
 if [ "$FAILS" -gt 0 ]; then echo "server suite: $FAILS FAILED"; exit 1; fi
 echo "server suite: ok"
