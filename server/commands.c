@@ -1278,6 +1278,19 @@ static int cmd_llen(Ctx *c)
     return CMD_CONTINUE;
 }
 
+/* LRANGE's start/stop against a list of len items: the first index and
+ * the count (0: empty), as redis clamps them. */
+static long long clamp_range(long long len, long long start, long long stop,
+                             long long *first)
+{
+    if (start < 0) start += len;
+    if (stop < 0) stop += len;
+    if (start < 0) start = 0;
+    if (stop >= len) stop = len - 1;
+    *first = start;
+    return start > stop || start >= len ? 0 : stop - start + 1;
+}
+
 static int cmd_lrange(Ctx *c)
 {
     long long start, stop;
@@ -1294,32 +1307,54 @@ static int cmd_lrange(Ctx *c)
         return CMD_CONTINUE;
     }
     FtObject *v = entry_value(e);
-    int failed = 0;
-    /* the deque's critical section: a consistent range */
-    FT_BEGIN_CRITICAL_SECTION(v);
-    long long len = (long long)ft_len(v);
-    if (start < 0) start += len;
-    if (stop < 0) stop += len;
-    if (start < 0) start = 0;
-    if (stop >= len) stop = len - 1;
-    if (start > stop || start >= len) {
-        resp_out_array(c->out, 0);
-    } else {
-        resp_out_array(c->out, stop - start + 1);
-        for (long long i = start; i <= stop; i++) {
-            FtObject *x = ft_deque_get_item(v, (FtSsize)i);
-            if (!x) {
+    /* Take the items (new references) in the deque's critical section, a
+     * consistent range, and build the reply after it: other readers and
+     * writers of the list wait for the copy of n pointers only. The array
+     * is sized from a lock-free length; if the list grew past it before
+     * the section, size it again. */
+    FtObject *stackbuf[128], **items = stackbuf;
+    long long cap = 128, n = 0, first = 0;
+    int fit = 0, failed = 0;
+    for (int attempt = 0; attempt < 8 && !fit && !failed; attempt++) {
+        long long want = clamp_range((long long)ft_len(v), start, stop, &first) + 64;
+        if (want > cap) {
+            FtObject **ni = malloc((size_t)want * sizeof *ni);
+            if (!ni) {
                 failed = 1;
                 break;
             }
-            resp_out_bulk(c->out, ft_bytes_data(x), (size_t)ft_bytes_size(x));
-            ft_decref(x);
+            if (items != stackbuf)
+                free(items);
+            items = ni;
+            cap = want;
         }
+        FT_BEGIN_CRITICAL_SECTION(v);
+        n = clamp_range((long long)ft_len(v), start, stop, &first);
+        fit = n <= cap;
+        for (long long k = 0; fit && k < n; k++) {
+            if (!(items[k] = ft_deque_get_item(v, (FtSsize)(first + k)))) {
+                n = k;
+                failed = 1;
+                break;
+            }
+        }
+        FT_END_CRITICAL_SECTION();
     }
-    FT_END_CRITICAL_SECTION();
     ft_decref(e);
-    if (failed)
-        c->out->oom = 1;        /* the reply is cut: drop the connection */
+    if (!fit)
+        n = 0;
+    if (failed || !fit) {
+        ft_error_clear();
+        resp_out_error(c->out, "ERR out of memory");
+    } else {
+        resp_out_array(c->out, n);
+        for (long long k = 0; k < n; k++)
+            resp_out_bulk(c->out, ft_bytes_data(items[k]), (size_t)ft_bytes_size(items[k]));
+    }
+    for (long long k = 0; k < n; k++)
+        ft_decref(items[k]);
+    if (items != stackbuf)
+        free(items);
     return CMD_CONTINUE;
 }
 

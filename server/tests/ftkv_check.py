@@ -312,6 +312,15 @@ def check_correctness(port, ftkv_only=True):
     expect(c.call(b"HGET", b"bh", b"\x00f"), b"\xfe", "HGET binary")
     expect(c.call(b"SADD", b"bs", b"\x00", b"\x00\x00"), 2, "SADD binary")
     expect(c.call(b"SISMEMBER", b"bs", b"\x00\x00"), 1, "SISMEMBER binary")
+    # a long list: ranges past the 128-item stack buffer, extreme indices
+    expect(c.call("RPUSH", "biglist", *[str(i) for i in range(1000)]), 1000, "RPUSH 1000")
+    expect(c.call("LRANGE", "biglist", "0", "-1"), [str(i).encode() for i in range(1000)],
+           "LRANGE 1000")
+    expect(c.call("LRANGE", "biglist", "-300", "-200"),
+           [str(i).encode() for i in range(700, 801)], "LRANGE -300 -200")
+    expect(len(c.call("LRANGE", "biglist", "-9223372036854775808", "9223372036854775807")),
+           1000, "LRANGE extreme indices")
+    expect(c.call("DEL", "biglist"), 1, "DEL biglist")
     # a 1 MB value
     big = bytes(i % 251 for i in range(1 << 20))
     expect(c.call(b"SET", b"big", big), OK, "SET 1MB")
