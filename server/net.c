@@ -18,7 +18,9 @@
  * So every call that can block (epoll_wait, accept, read, write, close) is
  * inside ft_blocking_begin/ft_blocking_end, and a stop-the-world never waits
  * for a worker idle in epoll_wait. The 100 ms timeout gives an idle worker a
- * safepoint ten times a second (merges of objects others released).
+ * safepoint ten times a second (merges of objects others released, its share
+ * of a MEMORY TRIM); a busy one polls at its allocations, and explicitly
+ * every 64 rounds.
  *
  * Bounds per connection (hostile input): the input buffer holds only bytes
  * the client sent, at most RESP_MAX_BULK + 64 KB (the largest legal
@@ -349,8 +351,10 @@ void *ftkv_worker_main(void *arg)
         }
         ft_blocking_end();
 
-        /* 2. run commands, attached */
-        ft_safepoint();
+        /* 2. run commands, attached. A busy worker reaches safepoints at
+         * its allocations; an idle one needs this (merges, trims). */
+        if (n <= 0 || (++w->rounds & 63) == 0)
+            ft_safepoint();
         if (w->index == 0 && ftkv_now_ms() >= next_tick) {
             next_tick = ftkv_now_ms() + TICK_MS;
             atomic_store_explicit(&s->rss_bytes, ftkv_rss_bytes(), memory_order_relaxed);

@@ -20,6 +20,7 @@ typedef struct Worker {
     struct Conn *conns;         /* every connection of this worker */
     struct Conn *active;        /* this round's connections with work */
     long nconns;
+    unsigned rounds;            /* loop iterations, for the safepoint cadence */
     const char **argv;          /* scratch argument vector */
     size_t *argl;
     size_t argv_cap;
