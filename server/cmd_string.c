@@ -607,12 +607,13 @@ static int ttl_generic(Ctx *c, int ms)
 int cmd_ttl(Ctx *c) { return ttl_generic(c, 0); }
 int cmd_pttl(Ctx *c) { return ttl_generic(c, 1); }
 
-void cmd_expire_cycle(Server *s)
+/* One batch: take up to 32 keys from the TTL set; delete the expired ones,
+ * keep the pending ones, forget keys that lost their TTL or are gone.
+ * Returns how many were deleted. */
+static int expire_batch(Server *s)
 {
-    /* Take up to 32 keys from the TTL set; delete the expired ones, keep
-     * the pending ones, forget keys that lost their TTL or are gone. */
     FtObject *keep[32];
-    int nkeep = 0;
+    int nkeep = 0, deleted = 0;
     int64_t now = ftkv_now_ms();
     for (int i = 0; i < 32; i++) {
         if (ft_len(s->expiring) <= 0)
@@ -626,8 +627,10 @@ void cmd_expire_cycle(Server *s)
         int r = ft_dict_lookup(s->db, key, &e);
         if (r == 1 && ft_is_tuple(e)) {
             if (entry_expired(e, now)) {
-                if (ft_dict_compare_and_delete(s->db, key, e) == 1)
+                if (ft_dict_compare_and_delete(s->db, key, e) == 1) {
                     atomic_fetch_add_explicit(&s->expired_keys, 1, memory_order_relaxed);
+                    deleted++;
+                }
                 ft_decref(key);
             } else {
                 keep[nkeep++] = key;
@@ -642,4 +645,15 @@ void cmd_expire_cycle(Server *s)
         note_expiring(s, keep[i]);
         ft_decref(keep[i]);
     }
+    return deleted;
+}
+
+/* Every tick (100 ms, worker 0): batches of 32 while more than a quarter
+ * of a batch had expired (redis's adaptive cycle, simplified), at most 16
+ * batches (512 keys) a tick. */
+void cmd_expire_cycle(Server *s)
+{
+    for (int b = 0; b < 16; b++)
+        if (expire_batch(s) <= 8)
+            break;
 }
