@@ -170,11 +170,26 @@ FtObject *string_as_bytes(FtObject *v)
 
 /* ---- Time and memory ---- */
 
-int64_t ftkv_now_ms(void)
+/* The time commands see: a per-thread copy a worker refreshes once per
+ * round (ftkv_clock_update), as redis reads the clock once per command
+ * batch; threads that never refresh it read the clock each time. */
+static _Thread_local int64_t tl_now_ms;
+
+static int64_t clock_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t ftkv_clock_update(void)
+{
+    return tl_now_ms = clock_ms();
+}
+
+int64_t ftkv_now_ms(void)
+{
+    return tl_now_ms ? tl_now_ms : clock_ms();
 }
 
 int64_t ftkv_rss_bytes(void)

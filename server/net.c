@@ -355,8 +355,9 @@ void *ftkv_worker_main(void *arg)
          * its allocations; an idle one needs this (merges, trims). */
         if (n <= 0 || (++w->rounds & 63) == 0)
             ft_safepoint();
-        if (w->index == 0 && ftkv_now_ms() >= next_tick) {
-            next_tick = ftkv_now_ms() + TICK_MS;
+        int64_t now = ftkv_clock_update();
+        if (w->index == 0 && now >= next_tick) {
+            next_tick = now + TICK_MS;
             atomic_store_explicit(&s->rss_bytes, ftkv_rss_bytes(), memory_order_relaxed);
             cmd_expire_cycle(s);
         }

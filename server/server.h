@@ -58,7 +58,10 @@ int cmd_execute(Server *s, RespOut *out, int argc, const char **argv,
 /* Periodic work of worker 0: sample keys with a TTL, delete expired ones. */
 void cmd_expire_cycle(Server *s);
 
+/* Ms since the epoch: the calling thread's copy if it refreshes one with
+ * ftkv_clock_update (the workers, once per round), else the clock. */
 int64_t ftkv_now_ms(void);
+int64_t ftkv_clock_update(void);
 int64_t ftkv_rss_bytes(void);
 
 #endif /* FTKV_SERVER_H */
