@@ -459,13 +459,33 @@ def check_hostile(port, ftkv=True):
         pass            # the server stopped reading us: that is the point
     expect(fast.call("PING"), Status("PONG"), "PING beside a non-reading client")
     c.close()
+    # 10. seeded random garbage and RESP fragments on 100 connections
+    import random
+    rnd = random.Random(12345)
+    frags = [b"*", b"$", b"\r\n", b"\n", b"0", b"1", b"-1", b"3", b"99999999999",
+             b"GET", b"SET", b"k", b'"', b"'", b"\\x4", b" ", b"\x00", b"\xff",
+             b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", b"PING\r\n", b"*0\r\n"]
+    for _ in range(100):
+        g = Conn(port, timeout=2)
+        data = b"".join(rnd.choice(frags) for _ in range(rnd.randrange(1, 60)))
+        if rnd.random() < 0.3:
+            data += bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 200)))
+        try:
+            g.send_raw(data)
+            g.s.recv(65536)     # whatever the reply, or a timeout
+        except (socket.timeout, ConnectionError, OSError):
+            pass
+        g.close()
+    expect(fast.call("PING"), Status("PONG"), "PING after 100 garbage connections")
     expect(fast.call("DEL", "slowkey", "bb"), 1, "cleanup")
     fast.close()
 
 
 def check_mixed(port, n):
-    """8 threads x n ops: INCR one shared counter, LPUSH/RPOP a shared list,
-    SET/GET private keys, SADD/SREM a shared set. Exact totals at the end."""
+    """8 threads x n ops: INCR one shared counter, SET/GET private keys,
+    LPUSH a shared list, SADD a shared set, HSET a shared hash, while a
+    ninth client runs DEBUG GC and MEMORY TRIM in a loop. Exact totals at
+    the end, then 4 clients drain the list with RPOP."""
     errors = []
 
     def worker(t):
@@ -493,11 +513,33 @@ def check_mixed(port, n):
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(repr(e))
 
+    stop_gc = threading.Event()
+    gcs = [0]
+
+    def collector():
+        # collections and trims (stop-the-world) while the workers run
+        # commands, sit in critical sections or in blocking regions
+        try:
+            c = Conn(port)
+            while not stop_gc.is_set() and gcs[0] < 2000:
+                what = ("DEBUG", "GC") if gcs[0] % 4 else ("MEMORY", "TRIM")
+                if not isinstance(c.call(*what), int):
+                    errors.append("%s did not reply an integer" % " ".join(what))
+                gcs[0] += 1
+            c.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append("collector: " + repr(e))
+
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    gc_thread = threading.Thread(target=collector)
+    gc_thread.start()
     for th in threads:
         th.start()
     for th in threads:
         th.join(300)
+    stop_gc.set()
+    gc_thread.join(300)
+    print("mixed: %d collections/trims during the load" % gcs[0])
     c = Conn(port)
     per = len([i for i in range(n) if i % 5 == 0])
     expect(c.call("GET", "mx:counter"), str(8 * per).encode(), "mixed INCR total")

@@ -276,6 +276,79 @@ static void replies(void **state)
     assert_string_equal(num, "9223372036854775807");
 }
 
+/* Seeded random inputs made of RESP fragments and garbage, fed in random
+ * chunks: the parser never reads or points outside the bytes it was given,
+ * every command it returns has its arguments inside the consumed part, and
+ * it either errors, waits, or makes progress (bounded steps). */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void fuzz_fragments(void **state)
+{
+    (void)state;
+    static const char *const frags[] = {
+        "*", "$", "\r\n", "\r", "\n", "0", "1", "2", "3", "-1", "-", "+", "10",
+        "99999999999999999999", "1048577", "536870913", "GET", "SET", "k",
+        "\"", "'", "\\", "\\x4", "\\x41", " ", "\t", ":", "\0", "\xff",
+        "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "PING\r\n", "*0\r\n",
+    };
+    const size_t nfrags = sizeof frags / sizeof frags[0];
+    for (int round = 0; round < 3000; round++) {
+        char input[512];
+        size_t len = 0;
+        int pieces = 1 + (int)(rng() % 40);
+        for (int i = 0; i < pieces; i++) {
+            const char *f = frags[rng() % nfrags];
+            size_t fl = strlen(f);
+            if (f[0] == '\0' || (fl == 1 && rng() % 7 == 0))
+                fl = 1;                     /* lets a NUL byte in */
+            if (len + fl > sizeof input)
+                break;
+            memcpy(input + len, f, fl);
+            len += fl;
+        }
+        RespParser p;
+        In in = { 0 };
+        resp_parser_init(&p);
+        size_t fed = 0;
+        int steps = 0, done = 0;
+        while (!done && steps++ < 10000) {
+            if (fed < len) {
+                size_t n = 1 + rng() % 16;
+                if (n > len - fed)
+                    n = len - fed;
+                in_add(&in, input + fed, n);
+                fed += n;
+            }
+            int r = resp_parse(&p, in.buf, in.len);
+            assert_true(p.pos <= in.len);
+            if (r == RESP_COMMAND) {
+                assert_true(p.nargs > 0);
+                for (size_t i = 0; i < p.nargs; i++)
+                    assert_true(p.args[i].off + p.args[i].len <= p.pos);
+                resp_parser_reset(&p);
+            } else if (r == RESP_ERROR) {
+                assert_non_null(p.error);
+                assert_true(strncmp(p.error, "Protocol error: ", 16) == 0);
+                done = 1;
+            } else {
+                assert_int_equal(r, RESP_NEED_MORE);
+                if (fed == len)
+                    done = 1;
+            }
+        }
+        assert_true(done);
+        resp_parser_free(&p);
+        free(in.buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +362,7 @@ int main(void)
         cmocka_unit_test(inline_commands),
         cmocka_unit_test(string2ll_is_redis_canonical),
         cmocka_unit_test(replies),
+        cmocka_unit_test(fuzz_fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
