@@ -92,6 +92,11 @@ static int parse_args(Server *s, int argc, char **argv)
     return 0;
 }
 
+/* One listening socket per worker, all on the same port with SO_REUSEPORT:
+ * the kernel spreads new connections over them by address hash. (One
+ * shared socket in every epoll set gave nearly every connection of a burst
+ * to the first worker awake: measured, one worker did all the work of
+ * redis-benchmark -c 50.) */
 static int listen_loopback(int port, int *bound_port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -99,6 +104,10 @@ static int listen_loopback(int port, int *bound_port)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+        close(fd);
+        return -1;
+    }
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 511) < 0) {
@@ -133,13 +142,19 @@ int main(int argc, char **argv)
     sigaddset(&stopsigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stopsigs, NULL);   /* inherited by workers */
 
-    int port = 0;
-    int lfd = listen_loopback(srv.port, &port);
-    if (lfd < 0) {
-        fprintf(stderr, "ftkv: cannot listen on 127.0.0.1:%d: %s\n", srv.port, strerror(errno));
+    int *lfds = calloc((size_t)srv.nthreads, sizeof *lfds);
+    if (!lfds) {
+        fprintf(stderr, "ftkv: out of memory\n");
         return 1;
     }
-    srv.port = port;
+    for (int i = 0; i < srv.nthreads; i++) {
+        int port = 0;
+        if ((lfds[i] = listen_loopback(srv.port, &port)) < 0) {
+            fprintf(stderr, "ftkv: cannot listen on 127.0.0.1:%d: %s\n", srv.port, strerror(errno));
+            return 1;
+        }
+        srv.port = port;        /* --port 0: the others join the first's port */
+    }
     int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (stop_fd < 0) {
         perror("ftkv: eventfd");
@@ -171,7 +186,7 @@ int main(int argc, char **argv)
         Worker *w = &workers[i];
         w->index = i;
         w->srv = &srv;
-        w->listen_fd = lfd;
+        w->listen_fd = lfds[i];
         w->stop_fd = stop_fd;
         if (ftkv_worker_setup(w) < 0 ||
             ft_thread_start(&w->thread, ftkv_worker_main, w) != 0) {
@@ -204,7 +219,9 @@ int main(int argc, char **argv)
         free(workers[i].argl);
     }
     free(workers);
-    close(lfd);
+    for (int i = 0; i < srv.nthreads; i++)
+        close(lfds[i]);
+    free(lfds);
     close(stop_fd);
 
     cmd_fini(&srv);

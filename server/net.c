@@ -2,11 +2,12 @@
  *
  * Threads. N workers (ftkv_worker_main), each started with ft_thread_start
  * (attached for its whole life, detached before it exits), each with its own
- * epoll instance. The listening socket is in every worker's epoll set with
- * EPOLLEXCLUSIVE; the worker that accepts a connection owns it until it is
- * closed: a connection's buffers and parser are touched by that thread only,
- * so they need no lock. Only ftrt objects are shared between workers, and
- * only through ftrt's own synchronisation (server/commands.c).
+ * epoll instance and its own listening socket (all on one port with
+ * SO_REUSEPORT: the kernel spreads connections over the workers). A worker
+ * owns the connections it accepts until they are closed: a connection's
+ * buffers and parser are touched by that thread only, so they need no lock.
+ * Only ftrt objects are shared between workers, and only through ftrt's own
+ * synchronisation (server/cmd.h).
  *
  * One round of a worker:
  *   1. blocking region: epoll_wait (100 ms timeout), then accept() and
@@ -312,7 +313,7 @@ int ftkv_worker_setup(Worker *w)
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
         return -1;
-    struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+    struct epoll_event ev = { .events = EPOLLIN,
                               .data.ptr = &listen_tag };
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->listen_fd, &ev) < 0)
         return -1;

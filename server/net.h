@@ -12,7 +12,7 @@ struct Conn;
 typedef struct Worker {
     int index;
     Server *srv;
-    int listen_fd;              /* shared, non-blocking */
+    int listen_fd;              /* this worker's (SO_REUSEPORT), non-blocking */
     int stop_fd;                /* eventfd: readable = stop */
     int epfd;
     pthread_t thread;
