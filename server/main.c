@@ -136,6 +136,11 @@ int main(int argc, char **argv)
      * options, so ftkv sets this one itself (docs/server.md, Limits). */
     mi_option_set(mi_option_decommit_delay, 0);
     signal(SIGPIPE, SIG_IGN);
+    /* A shell starts background jobs with SIGINT ignored, and an ignored
+     * signal is discarded, never seen by sigwait: restore the defaults
+     * (they never run: the signals are blocked from here on). */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigset_t stopsigs;
     sigemptyset(&stopsigs);
     sigaddset(&stopsigs, SIGINT);
