@@ -9,7 +9,7 @@ DEBS = meson ninja-build pkg-config gcc clang python3 \
        libpython3.11-dev gnuplot-nox
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang stress soak bench clean
+.PHONY: all deps build run test test-modes test-clang test-debug3 stress soak bench clean
 
 all: build
 
@@ -49,6 +49,7 @@ test: build
 	meson test -C $(BUILD) --suite stress --print-errorlogs
 	$(MAKE) test-modes
 	$(MAKE) test-clang
+	$(MAKE) test-debug3
 	$(MAKE) stress
 
 test-modes:
@@ -65,6 +66,13 @@ test-clang:
 	ninja --quiet -C $(BUILD)-clang
 	meson test -C $(BUILD)-clang --suite unit --print-errorlogs
 
+# The expensive assertion tier: the heap validator between the collector's
+# phases (docs/testing.md); the unit suite must pass with it.
+test-debug3:
+	@[ -f $(BUILD)-dbg3/build.ninja ] || meson setup $(BUILD)-dbg3 -Ddebug_level=3 >/dev/null || exit 1
+	ninja --quiet -C $(BUILD)-dbg3
+	meson test -C $(BUILD)-dbg3 --suite unit --print-errorlogs
+
 stress: deps
 	sh stress/run_sanitized.sh
 
@@ -75,4 +83,4 @@ bench: deps
 	python3 bench/report
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-dbg3 $(BUILD)-tsan $(BUILD)-asan
