@@ -418,6 +418,7 @@ void ft__brc_blocking_detach(FtThreadState *ts)
         if ((ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_MERGE)
             && !ft__world_stopped_by_me())
             ft__brc_merge_pending(ts);
+        ft_atomic_store_relaxed(&ts->blocking_idle, 1);
         ft__tstate_detach_existing(ts);
 #if FT_MODE_FT
         Bucket *b = bucket_of(ts->id);
@@ -467,6 +468,7 @@ void ft__brc_unregister(FtThreadState *ts)
     if (tl_adopt_due)
         adopt_idle(ts);     /* before leaving: the bound of "Owners idle" */
     tl_adopt_due = 0;
+    ft_atomic_store_relaxed(&ts->blocking_idle, 0);   /* leaving: tstate.h */
     Bucket *b = bucket_of(ts->id);
     pthread_mutex_lock(&b->mu);
     FtThreadState **pp = &b->head;
