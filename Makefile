@@ -9,7 +9,7 @@ DEBS = meson ninja-build pkg-config gcc clang python3 \
        libpython3.11-dev gnuplot-nox valgrind
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang test-instr stress soak bench install clean
+.PHONY: all deps build run test test-modes test-clang test-instr test-debug3 stress soak bench install clean
 
 all: build
 
@@ -67,6 +67,7 @@ test: build
 	$(MAKE) test-modes
 	$(MAKE) test-clang
 	$(MAKE) test-instr
+	$(MAKE) test-debug3
 	$(MAKE) stress
 
 test-modes:
@@ -89,6 +90,13 @@ test-clang:
 test-instr: deps
 	python3 bench/instr --check
 
+# The expensive assertion tier: the heap validator between the collector's
+# phases (docs/testing.md); the unit suite must pass with it.
+test-debug3:
+	@[ -f $(BUILD)-dbg3/build.ninja ] || meson setup $(BUILD)-dbg3 -Ddebug_level=3 >/dev/null || exit 1
+	ninja --quiet -C $(BUILD)-dbg3
+	meson test -C $(BUILD)-dbg3 --suite unit --print-errorlogs
+
 stress: deps
 	sh stress/run_sanitized.sh
 
@@ -99,5 +107,5 @@ bench: deps
 	python3 bench/report
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan \
+	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-dbg3 $(BUILD)-tsan $(BUILD)-asan \
 	  $(BUILD)-release build-mutants build-rel-ft build-rel-gil build-rel-atomic

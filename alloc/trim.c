@@ -91,11 +91,11 @@ static void trim_others_locked(FtThreadState *me)
         if (ts == me)
             continue;
         if (idle && ft__stw_hold_detached(ts)) {
-            /* Held: in a blocking region (depth >= 1; a nested begin/end
-             * inside the region may change it, never to 0 while held, as
-             * leaving the region attaches), or in the short DETACHED steps
-             * of ft_thread_attach/detach (depth 0: not ours to trim). */
-            if (FT_LOAD_RELAXED(ts->blocking_depth) > 0)
+            /* Held: in a blocking region (blocking_idle 1, stored before
+             * its DETACHED store, which our CAS read), or in the DETACHED
+             * steps of ft_thread_attach/detach, which may be inside
+             * mimalloc: not ours to trim. */
+            if (ft_atomic_load_relaxed(&ts->blocking_idle))
                 trim_heaps(ts);
             else
                 ft__breaker_set(ts, FT_BREAK_MERGE);

@@ -62,6 +62,11 @@ typedef struct FtThreadState {
 
     /* merge queue: protected by the BRC bucket lock of `id` */
     FtMergeChunk *merge_queue;
+    /* 1 once the thread detached through ft_blocking_begin, 0 again from
+     * the start of its leaving (refcount/brc.c). Owner writes (relaxed)
+     * before the DETACHED store; read after holding the thread off
+     * attaching (alloc/trim.c): DETACHED with 1 = in a blocking region. */
+    _Atomic int blocking_idle;
 
     /* owner only */
     FtFreeList freelists[FT_FL_COUNT];
