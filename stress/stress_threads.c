@@ -661,7 +661,7 @@ static void cs2_orders(void)
     if (n > MAXT)
         n = MAXT;
     c->nworkers = n - 1 >= 2 ? n - 1 : 2;
-    c->iters = stress_iters(40000, 4000);
+    c->iters = stress_iters(200000, 20000);
     c->a = ft_dict_new();
     c->b = ft_dict_new();
     STRESS_OK(c->a && c->b);

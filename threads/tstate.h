@@ -19,6 +19,13 @@ enum {
     FT_THREAD_SUSPENDED = 2,
 };
 
+/* Re-attach fairness (FtThreadState.admit, threads/stw.c). */
+enum {
+    FT_ADMIT_NONE = 0,      /* not waiting to attach */
+    FT_ADMIT_WAITING = 1,   /* waits for a restart to attach */
+    FT_ADMIT_GRANTED = 2,   /* restarted; the next stop waits for it */
+};
+
 /* Breaker bits: set by other threads (atomic OR), consumed by the owner at
  * its next safepoint. Any non-zero value sends a poll to the slow path. */
 #define FT_BREAK_STOP       0x01u  /* a stop-the-world is waiting for us */
@@ -68,6 +75,10 @@ typedef struct FtThreadState {
     long fail_countdown;                /* failure injection; 0 = off */
     int blocking_depth;                 /* ft_blocking_begin nesting */
     uintptr_t critical_section;         /* top of the critical-section stack (threads/critical.c) */
+    int attach_waited;                  /* waited to attach since last admit_done (threads/stw.c) */
+
+    /* protected by stw_mu (threads/stw.c): FT_ADMIT_*, re-attach fairness */
+    int admit;
     int64_t gc_alloc_delta;             /* tracked allocs - frees since last collection (relaxed) */
     uint64_t torture_count;
 
