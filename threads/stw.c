@@ -166,14 +166,20 @@ static void attach_state(FtThreadState *ts)
 #endif
 }
 
-void ft__tstate_attach_existing(FtThreadState *ts)
+static void attach_existing(FtThreadState *ts, int poll)
 {
     attach_state(ts);
     ft__qsbr_online(ts);
     ft__critical_sections_resume(ts);
     /* A stop requested while we were detached: honour it at once. */
-    ft__safepoint_poll(ts);
+    if (poll)
+        ft__safepoint_poll(ts);
     admit_done(ts);
+}
+
+void ft__tstate_attach_existing(FtThreadState *ts)
+{
+    attach_existing(ts, 1);
 }
 
 void ft__tstate_detach_existing(FtThreadState *ts)
@@ -226,7 +232,18 @@ void ft_blocking_end(void)
      * ft_blocking_begin kept us attached (we held the world stopped). */
     if (ts && --ts->blocking_depth == 0
         && ft_atomic_load_relaxed(&ts->state) != FT_THREAD_ATTACHED)
-        ft__tstate_attach_existing(ts);
+        attach_existing(ts, 1);
+}
+
+/* ft_blocking_end without the safepoint after re-attaching (no merge, no
+ * collection, a stop honoured only at the next safepoint): for waits inside
+ * runtime calls that callers do not expect to be safepoints. */
+void ft__blocking_end_quiet(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (ts && --ts->blocking_depth == 0
+        && ft_atomic_load_relaxed(&ts->state) != FT_THREAD_ATTACHED)
+        attach_existing(ts, 0);
 }
 
 /* ---- Safepoints ---- */

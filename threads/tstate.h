@@ -132,6 +132,11 @@ FtThreadState *ft__registry_first(void);   /* registry lock held or world stoppe
 void ft__tstate_attach_existing(FtThreadState *ts);   /* DETACHED -> ATTACHED */
 void ft__tstate_detach_existing(FtThreadState *ts);   /* ATTACHED -> DETACHED */
 int ft__world_stopped_by_me(void);
+void ft__blocking_end_quiet(void);   /* ft_blocking_end without the safepoint */
+
+/* Test hook: the next n ft_thread_attach calls fail with FT_ERR_MEMORY as
+ * if the thread state could not be allocated (threads/tstate.c). */
+void ft__debug_fail_attach_next(long n);
 
 /* Global counters folded in by departed threads (threads/tstate.c). */
 void ft__stats_fold(FtThreadState *ts);

@@ -42,13 +42,24 @@ FT_API int ft_thread_attach(void);
  * lists are emptied, and its GC-tracked objects are handed to the runtime's
  * orphan registry so that the collector still finds them. Must be called
  * before the pthread exits: a thread that exits attached is a fatal error.
- * Returns 0, or -1 (FT_ERR_STATE if not attached). */
+ * Returns 0, or -1: FT_ERR_STATE if not attached or inside a blocking
+ * region or critical section; FT_ERR_MEMORY if there was no memory to
+ * register the thread's objects as orphans. After a failure the thread is
+ * exactly as before the call (still attached, its objects its own, its free
+ * lists emptied), so calling ft_thread_detach again later is safe. */
 FT_API int ft_thread_detach(void);
 FT_API int ft_thread_is_attached(void);
 /* This thread's id (0 when not attached). */
 FT_API uint64_t ft_thread_id(void);
 
-/* Start a pthread that attaches, runs fn(arg), and detaches before exiting. */
+/* Start a pthread that attaches, runs fn(arg), and detaches before exiting.
+ * Returns 0 once the new thread is attached, or -1 with the error set and
+ * no thread left running: FT_ERR_MEMORY (no memory for the thread, its
+ * attach failed for lack of memory, or pthread_create failed), FT_ERR_STATE
+ * (runtime not initialised). The caller need not be attached; if it is, it
+ * waits for the new thread's attach in a blocking region. When fn returns,
+ * a detach that fails for lack of memory is retried (the thread waits
+ * detached, 1 ms doubling up to 100 ms) until it succeeds. */
 FT_API int ft_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* pthread_join inside a blocking region (joining while attached would stall
