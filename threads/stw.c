@@ -260,12 +260,17 @@ void ft__blocking_end_quiet(void)
 static void suspend_self(FtThreadState *ts)
 {
     ft__critical_sections_suspend(ts);
+    /* Offline, as a detached thread: a safepoint holds no pointer that a
+     * lock-free read loaded, and a fork must leave no other thread online
+     * in the child (threads/fork.c). */
+    ft__qsbr_offline(ts);
     pthread_mutex_lock(&stw_mu);
     /* Re-check under stw_mu: the world may have restarted (clearing our
      * bit) between our poll and here. */
     if (!atomic_load(&requested)
         || !(ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_STOP)) {
         pthread_mutex_unlock(&stw_mu);
+        ft__qsbr_online(ts);
         ft__critical_sections_resume(ts);
         return;
     }
@@ -280,6 +285,7 @@ static void suspend_self(FtThreadState *ts)
     pthread_mutex_unlock(&stw_mu);
     /* Restarted: DETACHED now (or SUSPENDED again by a newer stop). */
     attach_state(ts);
+    ft__qsbr_online(ts);
     /* Attached: re-take the top section (may park, which is a detach). */
     ft__critical_sections_resume(ts);
     admit_done(ts);
@@ -315,6 +321,22 @@ void ft_safepoint(void)
     if (!ft__world_stopped_by_me())
         ft__qsbr_quiescent(ts);
     ft__safepoint_poll(ts);
+}
+
+/* In the child of a fork (threads/fork.c), the world stopped by the
+ * forking thread, the only one left: re-initialise stw_mu and the
+ * condition variables (another thread may have held stw_mu or waited on
+ * them), and forget every other thread's handshake state. */
+void ft__stw_fork_child(FtThreadState *me)
+{
+    pthread_mutex_init(&stw_mu, NULL);
+    pthread_cond_init(&stw_cv, NULL);
+    pthread_cond_init(&restart_cv, NULL);
+    pthread_cond_init(&admit_cv, NULL);
+    countdown = 0;
+    admit_pending = 0;
+    me->admit = FT_ADMIT_NONE;
+    me->attach_waited = 0;
 }
 
 /* ---- Stop and restart the world ---- */

@@ -244,6 +244,48 @@ int ft_thread_detach(void)
     return 0;
 }
 
+/* In the child of a fork (threads/fork.c), the world stopped by `me`, the
+ * only thread left: every other registered thread is gone, and its state is
+ * retired here as its own ft_thread_detach would have done, in two passes
+ * so that no object is pushed onto a queue that was already drained:
+ *   1. each one's free lists emptied, every object it owned merged, its
+ *      GC objects registered as orphans (alloc/heap.c; on failure, for lack
+ *      of memory, its objects keep the dead owner's id: they count on their
+ *      shared field, stay alive, and are leaked);
+ *   2. each one leaves BRC and its merge queue is drained (objects may be
+ *      freed, on this thread), then leaves the registry, its counters
+ *      folded, its state freed.
+ * Their mimalloc heaps stay as they are: blocks freed later land on pages
+ * no thread collects (memory, not objects, is leaked). */
+void ft__tstate_fork_child(FtThreadState *me)
+{
+    FT_FOREACH_THREAD(ts) {
+        if (ts == me)
+            continue;
+        ft__gc_on_detach(ts);
+        ft__freelists_enable(ts, 0);
+        ft__freelists_clear(ts);
+        if (ft__heaps_detach(ts) < 0)
+            ft_error_clear();
+    }
+    FtThreadState *ts = registry_head, *next;
+    for (; ts; ts = next) {
+        next = ts->next;
+        if (ts == me)
+            continue;
+        ft__brc_unregister(ts);
+        ft__freelists_clear(ts);
+        if (ts->prev)
+            ts->prev->next = ts->next;
+        else
+            registry_head = ts->next;
+        if (ts->next)
+            ts->next->prev = ts->prev;
+        fold_counters(ts);
+        free(ts);
+    }
+}
+
 int ft_thread_is_attached(void)
 {
     FtThreadState *ts = ft__tl_ts;

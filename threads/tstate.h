@@ -153,6 +153,16 @@ void ft__gc_on_safepoint(FtThreadState *ts);            /* FT_BREAK_GC */
 void ft__gc_on_detach(FtThreadState *ts);               /* before unregistering */
 void ft__qsbr_barrier(void);   /* wait until every delayed free has run */
 
+/* fork (threads/fork.c) and the hooks it calls in the child. */
+void ft__stw_fork_child(FtThreadState *me);
+void ft__tstate_fork_child(FtThreadState *me);
+void ft__parking_lot_fork_child(void);
+void ft__brc_fork_child(void);
+void ft__qsbr_fork_prepare(void);
+void ft__qsbr_fork_parent(void);
+void ft__qsbr_fork_child(FtThreadState *me);
+void ft__gil_fork_child(FtThreadState *ts);
+
 /* Mode gil (threads/gil.c); no-ops in the other modes. */
 int ft__gil_init(void);
 void ft__gil_acquire(FtThreadState *ts);

@@ -21,6 +21,7 @@
 
 #include <ftrt/common.h>
 #include <pthread.h>
+#include <sys/types.h>
 
 /* Initialise the runtime (singletons, static types, the GC arena) and attach
  * the calling thread. Returns 0, or -1 with the error set. Calling it again
@@ -87,5 +88,26 @@ FT_API void ft_safepoint(void);
 FT_API uint64_t ft_world_stop(void);
 FT_API int ft_world_start(void);
 FT_API int ft_world_is_stopped(void);
+
+/* fork() with the runtime usable in the child (threads/fork.c has the
+ * protocol). ft_fork() = ft_fork_prepare(), fork(), then ft_fork_parent()
+ * or ft_fork_child(); it returns fork's result, or -1 with the error set.
+ * Or call the three around a fork of your own (as CPython's
+ * PyOS_BeforeFork / PyOS_AfterFork_*). The caller must be attached and not
+ * in a blocking region; prepare waits for a running collection to end and
+ * stops the world (unless the caller already holds it stopped; then a
+ * collection in progress is FT_ERR_STATE). In the child, the calling thread
+ * is the only thread: every other thread's objects are merged and owned by
+ * nobody (they live on, readable, freed by whoever drops them last), their
+ * GC objects are orphans the collector still finds, and the child can
+ * allocate, collect and start threads. In the parent, the world is
+ * restarted (if prepare stopped it). Each returns 0, or -1 with
+ * FT_ERR_STATE (not attached, or parent/child without a prepare by the
+ * same thread). No pthread_atfork handlers are installed: a fork that does
+ * not go through these leaves the child unable to use the runtime. */
+FT_API int ft_fork_prepare(void);
+FT_API int ft_fork_parent(void);
+FT_API int ft_fork_child(void);
+FT_API pid_t ft_fork(void);
 
 #endif /* FTRT_THREAD_H */
