@@ -722,7 +722,10 @@ static void fair_worker(void *vctx, int me)
         long k = atomic_load_explicit(&c->stops, memory_order_relaxed) - k0;
         if (k > worst)
             worst = k;
-        STRESS_CHECK(k <= 3, "re-attach %ld waited for %ld stops (unfair)", i, k);
+        /* Mode gil: a stop is only taking the GIL's place, and re-attaching
+         * is taking the GIL, fair by its 5 ms switch interval instead. */
+        STRESS_CHECK(FT_MODE_GIL || k <= 3, "re-attach %ld waited for %ld stops (unfair)",
+                     i, k);
         stress_count(1);
     }
     long w = atomic_load_explicit(&c->worst, memory_order_relaxed);
@@ -742,7 +745,8 @@ static void reattach_fair(void)
     c->nreattach = n - 2 >= 1 ? n - 2 : 1;
     c->iters = stress_iters(4000, 500);
     stress_run_threads(c->nreattach + 2, fair_worker, c);
-    STRESS_CHECK(atomic_load(&c->worst) <= 3, "worst %ld", atomic_load(&c->worst));
+    STRESS_CHECK(FT_MODE_GIL || atomic_load(&c->worst) <= 3, "worst %ld",
+                 atomic_load(&c->worst));
     free(c);
 }
 

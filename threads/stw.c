@@ -122,7 +122,8 @@ static void wait_restart_locked(FtThreadState *ts)
 
 /* SUSPENDED -> DETACHED (stw_mu held); a thread waiting to attach is
  * admitted (fairness step 2). The caller broadcasts restart_cv. */
-static void restart_thread_locked(FtThreadState *ts)
+static __attribute__((unused)) /* mode gil: no scan, no restart */
+void restart_thread_locked(FtThreadState *ts)
 {
     if (atomic_load(&ts->state) != FT_THREAD_SUSPENDED)
         return;
