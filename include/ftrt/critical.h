@@ -46,8 +46,9 @@
  * - ft_thread_detach inside a section is an error (FT_ERR_STATE).
  *
  * While the calling thread holds the world stopped (ft_world_stop), a
- * section locks nothing: no other thread runs, and a stopped thread may
- * still own the mutex.
+ * section whose lock is not free at once locks nothing: no other thread
+ * runs, and a stopped thread may still own the mutex. Such a section must
+ * end before ft_world_start.
  *
  * Thread contract: the calling thread must be attached (a fatal error
  * otherwise). Mode gil: the macros compile to a plain block (the global lock
