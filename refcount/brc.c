@@ -139,6 +139,15 @@ int ft__brc_init(void)
     return 0;
 }
 
+/* In the child of a fork (threads/fork.c): a bucket lock may have been held
+ * by a thread that does not exist here; the lists themselves are intact
+ * (the world was stopped, and only attached threads touch them). */
+void ft__brc_fork_child(void)
+{
+    for (int i = 0; i < NBUCKETS; i++)
+        pthread_mutex_init(&buckets[i].mu, NULL);
+}
+
 void ft__brc_fini(void)
 {
     for (int i = 0; i < NBUCKETS; i++)

@@ -33,6 +33,12 @@
  *                   and restarts the world in a loop and takes the same
  *                   sections inside the stopped world: no deadlock, counters
  *                   consistent at every entry, exact totals (issue 11).
+ *   reattach_fair   one thread stops and restarts the world in a tight loop
+ *                   while others leave and re-enter blocking regions (and
+ *                   one allocates): each ft_blocking_end returns after at
+ *                   most 3 completed stops (fairness: admitted before the
+ *                   next stop; 2 is the protocol's bound, 1 more for the
+ *                   relaxed counter reads), never after thousands.
  *
  * The stoppers sleep with plain usleep while the world is stopped: a
  * blocking region would detach the stopping thread itself.
@@ -661,7 +667,7 @@ static void cs2_orders(void)
     if (n > MAXT)
         n = MAXT;
     c->nworkers = n - 1 >= 2 ? n - 1 : 2;
-    c->iters = stress_iters(40000, 4000);
+    c->iters = stress_iters(200000, 20000);
     c->a = ft_dict_new();
     c->b = ft_dict_new();
     STRESS_OK(c->a && c->b);
@@ -675,6 +681,75 @@ static void cs2_orders(void)
     free(c);
 }
 
+/* ================================================================
+ * reattach_fair
+ * ================================================================ */
+
+typedef struct FairCtx {
+    int nreattach;              /* workers 1..nreattach re-attach */
+    long iters;
+    _Atomic long stops;         /* completed stops (relaxed) */
+    _Atomic int done;           /* re-attachers finished */
+    _Atomic long worst;         /* most stops seen during one re-attach */
+} FairCtx;
+
+static void fair_worker(void *vctx, int me)
+{
+    FairCtx *c = vctx;
+    if (me == 0) {
+        while (atomic_load_explicit(&c->done, memory_order_acquire) < c->nreattach) {
+            ft_world_stop();
+            atomic_fetch_add_explicit(&c->stops, 1, memory_order_relaxed);
+            ft_world_start();
+        }
+        return;
+    }
+    if (me > c->nreattach) {
+        /* A busy thread: allocates, reaches safepoints. */
+        while (atomic_load_explicit(&c->done, memory_order_acquire) < c->nreattach) {
+            FtObject *f = new_float(1.0);
+            ft_decref(f);
+            ft_safepoint();
+        }
+        return;
+    }
+    long worst = 0;
+    for (long i = 0; i < c->iters; i++) {
+        ft_blocking_begin();
+        sched_yield();                  /* a short wait, like a syscall */
+        long k0 = atomic_load_explicit(&c->stops, memory_order_relaxed);
+        ft_blocking_end();
+        long k = atomic_load_explicit(&c->stops, memory_order_relaxed) - k0;
+        if (k > worst)
+            worst = k;
+        /* Mode gil: a stop is only taking the GIL's place, and re-attaching
+         * is taking the GIL, fair by its 5 ms switch interval instead. */
+        STRESS_CHECK(FT_MODE_GIL || k <= 3, "re-attach %ld waited for %ld stops (unfair)",
+                     i, k);
+        stress_count(1);
+    }
+    long w = atomic_load_explicit(&c->worst, memory_order_relaxed);
+    while (worst > w && !atomic_compare_exchange_weak_explicit(&c->worst, &w, worst,
+               memory_order_relaxed, memory_order_relaxed))
+        ;
+    atomic_fetch_add_explicit(&c->done, 1, memory_order_release);
+}
+
+static void reattach_fair(void)
+{
+    FairCtx *c = calloc(1, sizeof *c);
+    STRESS_CHECK(c, "oom");
+    int n = stress_threads();
+    if (n > MAXT)
+        n = MAXT;
+    c->nreattach = n - 2 >= 1 ? n - 2 : 1;
+    c->iters = stress_iters(4000, 500);
+    stress_run_threads(c->nreattach + 2, fair_worker, c);
+    STRESS_CHECK(FT_MODE_GIL || atomic_load(&c->worst) <= 3, "worst %ld",
+                 atomic_load(&c->worst));
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "threads");
@@ -683,5 +758,6 @@ int main(int argc, char **argv)
     stress_scenario("attach_churn", attach_churn, STRESS_LIVE_EXACT);
     stress_scenario("sort_park", sort_park, STRESS_LIVE_EXACT);
     stress_scenario("cs2_orders", cs2_orders, STRESS_LIVE_EXACT);
+    stress_scenario("reattach_fair", reattach_fair, STRESS_LIVE_EXACT);
     return stress_finish();
 }
