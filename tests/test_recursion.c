@@ -219,6 +219,39 @@ static void test_deep_set_in_tuple(void **state)
     assert_live_equal(before, live_snapshot());
 }
 
+/* Instances of classes: a 1,000,000-long chain through a __slots__
+ * attribute and one through __dict__ entries are freed without recursing,
+ * and their repr is not recursive (the default repr names the object). */
+static void test_deep_instances(void **state)
+{
+    (void)state;
+    LiveSnapshot before = live_snapshot();
+    static const char *const slots[] = { "next", NULL };
+    FtClassSpec ss = { .name = "SNode", .slots = slots };
+    FtClassSpec ds = { .name = "DNode" };
+    FtType *sc = ft_class_new(&ss), *dc = ft_class_new(&ds);
+    assert_non_null(sc);
+    assert_non_null(dc);
+    for (int kind = 0; kind < 2; kind++) {
+        FtObject *head = ft_none();
+        for (long i = 0; i < DEEP; i++) {
+            FtObject *n = ft_instance_new(kind ? dc : sc);
+            assert_non_null(n);
+            assert_int_equal(ft_setattr(n, "next", head), 0);
+            ft_decref(head);
+            head = n;
+        }
+        FtObject *r = ft_repr(head);
+        assert_non_null(r);
+        ft_decref(r);
+        ft_decref(head);
+        assert_int_equal(ft__trashcan_pending(), 0);
+    }
+    ft_decref(ft_type_as_object(sc));
+    ft_decref(ft_type_as_object(dc));
+    assert_live_equal(before, live_snapshot());
+}
+
 /* Under the limit: a correct answer; the limit is settable and read. */
 static void test_limit_settable(void **state)
 {
@@ -392,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_deep_tuples),
         cmocka_unit_test(test_deep_dicts),
         cmocka_unit_test(test_deep_set_in_tuple),
+        cmocka_unit_test(test_deep_instances),
         cmocka_unit_test(test_stack_check),
         cmocka_unit_test(test_small_thread_stack),
     };
