@@ -338,6 +338,29 @@ static void test_stack_check(void **state)
     assert_live_equal(before, live_snapshot());
 }
 
+/* The same on the main thread (8 MiB or whatever ulimit -s gives), where
+ * the depth reached is in the tens of thousands: not under TSan, whose
+ * shadow stack depot holds at most 65,536 frames. */
+static void test_stack_check_main(void **state)
+{
+    (void)state;
+#if FT_TSAN
+    skip();
+#else
+    LiveSnapshot before = live_snapshot();
+    assert_int_equal(ft_set_recursion_limit(100000000), 0);
+    FtObject *x = deep_list(DEEP), *y = deep_list(DEEP);
+    assert_int_equal(ft_compare_bool(x, y, FT_EQ), -1);
+    expect_recursion(" in comparison");
+    assert_null(ft_repr(x));
+    expect_recursion(" while getting the repr of an object");
+    ft_decref(x);
+    ft_decref(y);
+    assert_int_equal(ft_set_recursion_limit(1000), 0);
+    assert_live_equal(before, live_snapshot());
+#endif
+}
+
 /* Stack per level, measured: compare (and repr) of two 999-deep lists. */
 static void measure(const char *what, int repr_too, long *per_level)
 {
@@ -427,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_deep_set_in_tuple),
         cmocka_unit_test(test_deep_instances),
         cmocka_unit_test(test_stack_check),
+        cmocka_unit_test(test_stack_check_main),
         cmocka_unit_test(test_small_thread_stack),
     };
     return cmocka_run_group_tests(tests, ft_test_group_setup,
