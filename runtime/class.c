@@ -35,6 +35,7 @@
 #include "runtime/init.h"
 #include "runtime/weakref.h"
 #include "runtime/str_impl.h"
+#include "runtime/trashcan.h"
 #include "alloc/alloc.h"
 #include "gc/gc.h"
 #include "threads/lock.h"
@@ -159,11 +160,15 @@ static void instance_dealloc(FtObject *op)
         && finalize_from_dealloc(op))
         return;                               /* resurrected */
     ft__gc_untrack(op);
+    /* A chain of instances a million long (a.next = b, ...) must not
+     * recurse a million deep: the trashcan (runtime/trashcan.h). */
+    FT_TRASHCAN_BEGIN(op)
     if (tp->tp_weaklistoffset)
         ft__weakrefs_clear(op);               /* callbacks run here */
     instance_clear(op);
     ft__object_free(op);
     ft_decref(&tp->ob_base);                  /* the instance's class */
+    FT_TRASHCAN_END
 }
 
 /* ---- Instances: attributes ---- */
