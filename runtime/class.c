@@ -20,10 +20,12 @@
  *
  * Instance attributes (classes with a __dict__): split keys, as CPython
  * 3.11. The class keeps an append-only table of attribute names (interned
- * strs, at most FT_CLASS_MAX_KEYS, table made with the class); an instance keeps its values in a raw
- * block indexed like that table, pointed to by the __dict__ word with its
- * low bit set. No dict exists until one is asked for (ft_instance_dict,
- * "__dict__", a name the table cannot take: full, or not internable);
+ * strs, at most FT_CLASS_MAX_KEYS; the table is made with the class); an
+ * instance keeps its values in a raw block indexed like that table,
+ * pointed to by the __dict__ word with its low bit set. No dict exists
+ * until one is asked for (ft_instance_dict, "__dict__") or a name the
+ * table cannot take is set (the table is full, or the name is not
+ * interned and not yet a key);
  * then the values move into a new dict, which replaces the block for
  * good. The __dict__ word thus goes NULL -> values -> dict, or NULL ->
  * dict, never back.
@@ -81,9 +83,9 @@ typedef struct FtClass {
     int (*traverse)(FtObject *, FtVisitProc, void *);
     int (*clear)(FtObject *);
     /* Shared attribute keys (split keys) of this class's instances: see
-     * "Instance attributes" below. keys: NULL or a raw array of
-     * FT_CLASS_MAX_KEYS interned names, allocated once; nkeys: how many
-     * are set. Appended under keys_mu only. */
+     * "Instance attributes" above. keys: a raw array of
+     * FT_CLASS_MAX_KEYS interned names, made with the class (NULL without
+     * a __dict__); nkeys: how many are set. Appended under keys_mu only. */
     FtObject **keys;            /* immutable once the class is built */
     FtSsize nkeys;              /* ATOMIC: release/acquire */
 } FtClass;
@@ -140,8 +142,8 @@ static inline FtObject *tag_values(InstValues *v)
  * compared by identity only (an equal interned str is the same object). */
 static FtSsize key_find(FtClass *cls, FtObject *name, int interned)
 {
-    /* acquire: pairs with the release store of nkeys in key_add, so the
-     * table pointer and keys[0..n) are visible. */
+    /* acquire: pairs with the release store of nkeys in key_add, so
+     * keys[0..n) are visible. */
     FtSsize n = FT_LOAD_ACQUIRE(cls->nkeys);
     if (n == 0)
         return -1;
