@@ -9,7 +9,7 @@ DEBS = meson ninja-build pkg-config gcc clang python3 \
        libpython3.11-dev gnuplot-nox valgrind
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang test-instr stress soak bench clean
+.PHONY: all deps build run test test-modes test-clang test-instr stress soak bench install clean
 
 all: build
 
@@ -33,14 +33,31 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# The main job: the overhead report's quick preset (bench/report), or the
-# demo until the benchmark driver exists.
+# The main job: the overhead report's quick preset (bench/report). It ends
+# by saying where the report is, and warns when the machine was busy: a load
+# average above the core count at the start or the end makes its time
+# ratios unreliable (instruction counts are not affected).
 run: build
-	@if [ -x bench/report ] && [ -f $(BUILD)/bench/ftbench ]; then \
-	  python3 bench/report --quick; \
-	else \
-	  ./$(BUILD)/examples/demo; \
-	fi
+	@load0=$$(cut -d' ' -f1 /proc/loadavg); \
+	python3 bench/report --quick; rc=$$?; \
+	load1=$$(cut -d' ' -f1 /proc/loadavg); \
+	echo; echo "report: bench/results/latest/report.md (charts: bench/results/latest/*.svg, *.png)"; \
+	for l in $$load0 $$load1; do \
+	  if awk -v l=$$l -v n=$(NPROC) 'BEGIN { exit !(l > n) }'; then \
+	    echo "WARNING: the machine was busy (load average $$load0 at the start, $$load1 at the end, $(NPROC) cores): time ratios mean little"; break; \
+	  fi; \
+	done; exit $$rc
+
+# Install the release build (debug_level 0, no tests or benchmarks) under
+# PREFIX, then refresh the dynamic linker's cache so that programs find
+# libftrt.so at once.
+PREFIX ?= /usr/local
+install: deps
+	@[ -f $(BUILD)-release/build.ninja ] || meson setup $(BUILD)-release --buildtype=release \
+	  --prefix=$(PREFIX) -Dtests=false -Dbench_ftbench=false >/dev/null
+	ninja --quiet -C $(BUILD)-release
+	meson install -C $(BUILD)-release --no-rebuild
+	@if [ "$$(id -u)" = 0 ]; then ldconfig; else echo "run ldconfig as root"; fi
 
 # Every test: unit, public headers, install; the other two modes; the
 # stress suite under ThreadSanitizer and AddressSanitizer.
@@ -82,4 +99,5 @@ bench: deps
 	python3 bench/report
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan build-rel-ft build-rel-gil build-rel-atomic
+	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan \
+	  $(BUILD)-release build-mutants build-rel-ft build-rel-gil build-rel-atomic

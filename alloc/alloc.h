@@ -102,6 +102,18 @@ void ft__orphans_unreserve(size_t n);        /* give back unused reservations */
 void ft__orphans_remove(FtObject *op);
 size_t ft__orphans_count(void);
 int ft__orphans_visit(FtVisitProc visit, void *arg);   /* world stopped */
+
+/* ft_heap_visit without the exclusion (world stopped by the caller, who
+ * holds the collector's lock or is the collector): gc/, alloc/. */
+int ft__heap_visit_world_stopped(FtVisitProc visit, void *arg);
+/* The validator with the collector's transient states it may accept
+ * between its phases (alloc/validate.c); world stopped. */
+#define FT_VALIDATE_QUEUE_DEAD 0x1u   /* merged, count 0, maybe SCRATCH */
+#define FT_VALIDATE_GARBAGE    0x2u   /* UNREACHABLE on garbage */
+FtSsize ft__heap_validate_world_stopped(unsigned allow);
+/* The owner at a safepoint: trim its heaps and free lists if an
+ * ft_memory_trim asked since it last did (alloc/trim.c). */
+void ft__heaps_trim_due(struct FtThreadState *ts);
 void ft__freelists_clear(struct FtThreadState *ts);
 
 #endif /* FT_ALLOC_ALLOC_H */

@@ -434,10 +434,16 @@ static bool visit_live(const mi_heap_t *heap, const mi_heap_area_t *area,
     return ctx->result == 0;
 }
 
-int ft_heap_visit(FtVisitProc visit, void *arg)
+int ft__heap_visit_world_stopped(FtVisitProc visit, void *arg)
 {
-    if (!ft_world_is_stopped())
-        ft_fatal("ft_heap_visit needs the world stopped (ft_world_stop)");
+    if (!visit) {
+        ft__null_arg_error(__func__);
+        return -1;
+    }
+    if (!ft_world_is_stopped()) {
+        ft_error_set(FT_ERR_STATE, "ft_heap_visit needs the world stopped (ft_world_stop)");
+        return -1;
+    }
     VisitCtx ctx = { .visit = visit, .arg = arg };
     FT_FOREACH_THREAD(ts) {
         mi_heap_visit_blocks(ts->heap_gc, true, visit_live, &ctx);
@@ -445,6 +451,40 @@ int ft_heap_visit(FtVisitProc visit, void *arg)
             return ctx.result;
     }
     return ft__orphans_visit(visit, arg);
+}
+
+/* The public walk excludes collections in progress (issue 10 item 4):
+ * between its phases a collection restarts the world while garbage still
+ * carries UNREACHABLE, queue deaths sit merged at count 0 and phase 9
+ * clears garbage one object at a time; a walk must see none of that.
+ *   - World running: take the collector's lock (waiting detached, as
+ *     ft_gc_get_objects does, gc/gc_introspect.c), stop, walk, restart,
+ *     unlock. A collection then runs entirely before or after the walk.
+ *   - World stopped by the caller: the caller cannot take the lock any
+ *     more (the collector it would wait for may need to stop the world),
+ *     so a stop that landed inside another thread's collection
+ *     (ft__gc_cycle_in_flight) is refused with FT_ERR_STATE.
+ *   - Called from the collecting thread itself (a finalizer or weakref
+ *     callback): its own lock; garbage is visited as it stands. */
+int ft_heap_visit(FtVisitProc visit, void *arg)
+{
+    if (ft_world_is_stopped()) {
+        if (!ft__gc_in_collection() && ft__gc_cycle_in_flight()) {
+            ft_error_set(FT_ERR_STATE, "ft_heap_visit: the world was stopped "
+                         "in the middle of a collection; call ft_heap_visit "
+                         "with the world running");
+            return -1;
+        }
+        return ft__heap_visit_world_stopped(visit, arg);
+    }
+    ft__tstate_checked(__func__);
+    int locked = !ft__gc_in_collection() && ft__gc_lock() == 0;
+    ft_world_stop();
+    int r = ft__heap_visit_world_stopped(visit, arg);
+    ft_world_start();
+    if (locked)
+        ft__gc_unlock();
+    return r;
 }
 
 /* ---- Leaving: merge what we own, orphan the gc heap ---- */

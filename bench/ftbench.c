@@ -36,6 +36,10 @@ static int rt_init(void)
 
     if (ft_runtime_init() < 0)
         return -1;
+    /* bigint_mul prints products far longer than the default int text
+     * limit (4300 digits). */
+    if (ft_set_int_max_str_digits(0) < 0)
+        return -1;
     if (!(g_class_a = ft_class_new(&spec)))
         return -1;
     for (int i = 0; i < 4; i++)

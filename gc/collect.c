@@ -74,6 +74,8 @@ typedef struct GcWork {
     size_t sp;
     FtObject **dead;     /* objects that died in a merge queue */
     size_t ndead, capdead;
+    int adopt_dead;      /* phase 1: tracked queue deaths become candidates */
+    int dead_sorted;     /* dead_sort_out ran: gathered deaths left `dead` */
     FtObject **wrcb;     /* weakrefs whose callback is due (strong refs), */
     size_t nwr, capwr;   /* then [nwr, nwr + nwrgarb): garbage, no callback */
     size_t nwrgarb;
@@ -161,6 +163,14 @@ static void dead_cb(FtObject *op, void *arg)
     GcWork *w = arg;
     FT_ASSERT(w->ndead < w->capdead);
     w->dead[w->ndead++] = op;
+    /* Phase 1: a tracked object that died in a queue is garbage whose
+     * referents may be garbage too (a nested structure released by a
+     * non-owner): SCRATCH tells phase 2 to gather it with gc_refs 0, so one
+     * pass finds the whole closure instead of one nesting level per
+     * collection. Frozen ones are not candidates: they stay plain deaths. */
+    if (w->adopt_dead
+        && (bits_of(op) & (FT_GC_TRACKED | FT_GC_FROZEN)) == FT_GC_TRACKED)
+        bits_set_ws(op, FT_GC_SCRATCH);
 }
 
 /* Merge every queue; -1 (nothing merged) if the death array can't grow. */
@@ -189,6 +199,23 @@ static int merge_queues(GcWork *w)
     return 0;
 }
 
+/* After phase 2: the queue deaths gathered as candidates (UNREACHABLE) are
+ * the cycle search's now; the others (untracked, frozen, non-GC types) stay
+ * in the death array. On failure (restore_all) every mark goes. */
+static void dead_sort_out(GcWork *w)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < w->ndead; i++) {
+        FtObject *op = w->dead[i];
+        if (ft__type_is_gc(op->ob_type) && (bits_of(op) & FT_GC_UNREACHABLE))
+            continue;
+        if (ft__type_is_gc(op->ob_type))
+            bits_clear_ws(op, FT_GC_SCRATCH);
+        w->dead[k++] = op;
+    }
+    w->ndead = k;
+}
+
 /* World running: the objects that died in a queue (count 0, merged). */
 static void free_dead(GcWork *w)
 {
@@ -213,7 +240,8 @@ static int gather_visit(FtObject *op, void *arg)
     if (ft_is_immortal(op))
         return 0;
     FtSsize rc = ft_refcount(op);
-    if (rc <= 0)
+    int queue_dead = (b & FT_GC_SCRATCH) != 0;   /* marked by dead_cb */
+    if (rc <= 0 && !queue_dead)
         return 0;   /* being deallocated by a stopped thread: not ours */
     if (w->n == w->cap) {
         w->walk_full = 1;
@@ -222,8 +250,10 @@ static int gather_visit(FtObject *op, void *arg)
     w->ent[w->n].op = op;
     w->ent[w->n].tid = ft_atomic_load_relaxed(&op->ob_tid);
     w->n++;
-    refs_set(op, (intptr_t)rc);
+    refs_set(op, (intptr_t)rc);     /* a queue death: 0 */
     bits_set_ws(op, FT_GC_UNREACHABLE);
+    if (queue_dead)
+        bits_clear_ws(op, FT_GC_SCRATCH);
     return 0;
 }
 
@@ -234,7 +264,7 @@ static int gather(GcWork *w)
 {
     for (;;) {
         w->walk_full = 0;
-        ft_heap_visit(gather_visit, w);
+        ft__heap_visit_world_stopped(gather_visit, w);
         if (!w->walk_full)
             return 0;
         if (work_reserve(w, w->cap * 2) < 0)
@@ -249,8 +279,17 @@ static void restore_all(GcWork *w)
         FtObject *op = w->ent[i].op;
         ft_atomic_store_relaxed(&op->ob_tid, w->ent[i].tid);
         bits_clear_ws(op, FT_GC_UNREACHABLE);
+        if (w->dead_sorted && ft_refcount(op) == 0) {
+            FT_ASSERT(w->ndead < w->capdead);
+            w->dead[w->ndead++] = op;
+        }
     }
     w->n = 0;
+    /* Queue deaths stay in (or go back to) the death array, freed after the
+     * restart; capdead holds them all (it did before dead_sort_out). */
+    for (size_t i = 0; i < w->ndead; i++)
+        if (ft__type_is_gc(w->dead[i]->ob_type))
+            bits_clear_ws(w->dead[i], FT_GC_SCRATCH);
 }
 
 /* ---- Phases 3 and 4: subtract, mark ---- */
@@ -363,7 +402,13 @@ static int reserve_wrcb(GcWork *w)
 }
 
 /* Restore every ob_tid; keep the garbage (still UNREACHABLE) at the front
- * of the entry array with one strong reference each. */
+ * of the entry array with one strong reference each. The reference is
+ * taken by merging the object's count (+1), which any thread may do with
+ * the world stopped (refcount/brc.c): garbage then counts on its shared
+ * field only, so the decrefs of phase 9 (ours, and tp_clear's between
+ * garbage objects) free it on this thread instead of handing it to an
+ * owner's merge queue, where it would wait for an owner that may be idle
+ * in a blocking region (as CPython's collector merges its garbage). */
 static void scan(GcWork *w)
 {
     size_t g = 0;
@@ -371,7 +416,7 @@ static void scan(GcWork *w)
         FtObject *op = w->ent[i].op;
         ft_atomic_store_relaxed(&op->ob_tid, w->ent[i].tid);
         if (bits_of(op) & FT_GC_UNREACHABLE) {
-            ft_incref(op);
+            ft__merge_refcount(op, 1);
             w->ent[g++].op = op;
         }
     }
@@ -596,15 +641,20 @@ static void debug_collectable(GcWork *w)
 static int find_garbage_world_stopped(GcWork *w)
 {
     uint64_t t0 = ft__now_ns();
-    if (merge_queues(w) < 0)
+    w->adopt_dead = 1;
+    int merged = merge_queues(w);
+    w->adopt_dead = 0;
+    if (merged < 0)
         return -1;
     uint64_t t1 = ft__now_ns();
     w->info->merge_ns += t1 - t0;
-    FT_ASSERT_EXPENSIVE(ft_heap_validate(0) >= 0);
+    FT_ASSERT_EXPENSIVE(ft__heap_validate_world_stopped(FT_VALIDATE_QUEUE_DEAD) >= 0);
     if (gather(w) < 0) {
         restore_all(w);
         return -1;
     }
+    dead_sort_out(w);
+    w->dead_sorted = 1;
     w->ncandidates = w->n;
     if (ft__gc_parallel_run(subtract_refs_mt, w, w->n) < 0)
         subtract_refs(w, 0, w->n);
@@ -622,7 +672,8 @@ static int find_garbage_world_stopped(GcWork *w)
      * stopped"). */
     run_wr_callbacks(w);
 #endif
-    FT_ASSERT_EXPENSIVE(ft_heap_validate(0) >= 0);
+    FT_ASSERT_EXPENSIVE(ft__heap_validate_world_stopped(
+                            FT_VALIDATE_QUEUE_DEAD | FT_VALIDATE_GARBAGE) >= 0);
     w->info->mark_ns += ft__now_ns() - t1;
     return 0;
 }
@@ -662,12 +713,49 @@ static void start(FtGcInfo *info, uint64_t since)
 #  define FT_BROKEN_GC_NORESURRECT_CHECK_ON 0
 #endif
 
-/* Phases 7-9. Returns the number collected. */
-static FtSsize finish(GcWork *w)
+/* Objects freed by this thread so far (its allocation counters). */
+static uint64_t freed_by_me(FtThreadState *me)
+{
+    return ft_atomic_load_relaxed(&me->counters.freed);
+}
+
+/* ---- Phase 10: drain what the frees queued (world stopped per round) ----
+ * Phases 7 and 9 drop references to objects other threads own, and a
+ * non-owner's last decref of an owned object hands it to the owner's merge
+ * queue (a string in a garbage list, an object a queue death held). Such an
+ * object is dead but waits for its owner, who may sit in a blocking region
+ * for a long time. So while this thread's own frees queued anything since
+ * the last merge (its merges_queued counter moved), stop the world, merge
+ * every queue, restart, and free what died: the transitive closure of what
+ * the collection released is freed before ft_gc_collect returns. Rounds
+ * are needed only for chains that run through non-candidates (GC
+ * candidates are all found by one pass, see dead_cb); each round's frees
+ * are finite, so the loop ends. On out of memory the round is skipped
+ * (what stays queued is freed by the next merge). */
+static void drain_queues(GcWork *w, FtThreadState *me, uint64_t queued_seen)
+{
+    for (;;) {
+        uint64_t q = ft_atomic_load_relaxed(&me->counters.merges_queued);
+        if (q == queued_seen)
+            return;
+        queued_seen = q;
+        uint64_t since = stop(w->info);
+        int rc = merge_queues(w);
+        start(w->info, since);
+        free_dead(w);
+        if (rc < 0)
+            return;
+    }
+}
+
+/* Phases 7-10. Returns the number collected (see ft__gc_collect_locked). */
+static FtSsize finish(GcWork *w, FtThreadState *me, uint64_t queued_seen)
 {
     FtGcInfo *info = w->info;
     uint64_t t0 = ft__now_ns();
+    uint64_t freed = 0, f0 = freed_by_me(me);
     free_dead(w);
+    freed += freed_by_me(me) - f0;
     debug_collectable(w);
     run_wr_callbacks(w);
     size_t survivors = 0;
@@ -676,16 +764,23 @@ static FtSsize finish(GcWork *w)
         (void)merge_queues(w);   /* on failure: conservative, see head */
         survivors = check_resurrected(w);
         start(info, since);
+        f0 = freed_by_me(me);
         free_dead(w);
+        freed += freed_by_me(me) - f0;
         drop_survivors(w, survivors);
     }
     uint64_t t1 = ft__now_ns();
     info->finalize_ns += t1 - t0;
-    FtSsize collected = delete_garbage(w);
+    size_t garbage = w->n;
+    int saveall = ft_atomic_load_relaxed(&ft__gc.debug) & FT_GC_DEBUG_SAVEALL;
+    f0 = freed_by_me(me);
+    (void)delete_garbage(w);
+    drain_queues(w, me, queued_seen);
+    freed += freed_by_me(me) - f0;
     info->sweep_ns += ft__now_ns() - t1;
     ft_atomic_store_relaxed(&ft__gc.live_after,
-                            (int64_t)(w->ncandidates - (size_t)collected));
-    return collected;
+                            (int64_t)(w->ncandidates - garbage));
+    return (FtSsize)freed + (saveall ? (FtSsize)garbage : 0);
 }
 
 FtSsize ft__gc_collect_locked(int reason, FtGcInfo *info)
@@ -699,7 +794,14 @@ FtSsize ft__gc_collect_locked(int reason, FtGcInfo *info)
     }
     work_prefault(&w);
 
+    FtThreadState *me = ft__tstate();
+    uint64_t queued_seen = ft_atomic_load_relaxed(&me->counters.merges_queued);
     uint64_t since = stop(info);
+    /* Heap walks of other threads that stopped the world between our
+     * phases see this (ft__gc_cycle_in_flight). Relaxed: a walker reads it
+     * with the world stopped, and the stop/restart handshake (stw_mu)
+     * orders our stores before its read; cleared at the very end. */
+    ft_atomic_store_relaxed(&ft__gc.cycle, 1);
     /* The trigger counts from here (world stopped: the owners' deltas can
      * be reset on their behalf). */
     ft_atomic_store_relaxed(&ft__gc.count, 0);
@@ -713,7 +815,8 @@ FtSsize ft__gc_collect_locked(int reason, FtGcInfo *info)
     if (rc < 0)
         free_dead(&w);    /* they died in the queues: still ours to free */
     else
-        collected = finish(&w);
+        collected = finish(&w, me, queued_seen);
+    ft_atomic_store_relaxed(&ft__gc.cycle, 0);
     work_free(&w);
     info->collected = collected < 0 ? 0 : collected;
     return collected;

@@ -94,7 +94,12 @@ typedef struct FtGcState {
     _Atomic int scale;
     _Atomic int64_t live_after;     /* candidates that survived the last collection */
     _Atomic int debug;
-    _Atomic int collecting;         /* 1 while a collection runs */
+    _Atomic int collecting;         /* 1 while collect_mu is held */
+    /* 1 from a collection's first stop to its end (the collecting thread
+     * writes, relaxed; heap walks read it with the world stopped: between
+     * the phases garbage carries UNREACHABLE and queue deaths a zero
+     * count, states only the collector may see). */
+    _Atomic int cycle;
 
     /* Protected by `mu` (never held across a safepoint). */
     pthread_mutex_t mu;
@@ -112,6 +117,13 @@ extern FtGcState ft__gc;
  * attached, not inside another collection. */
 enum { FT_GC_REASON_MANUAL = 0, FT_GC_REASON_AUTO = 1 };
 FtSsize ft__gc_collect_locked(int reason, FtGcInfo *info);
+
+/* World stopped by the caller: 1 if it was stopped in the middle of
+ * another thread's collection (ft_heap_visit then refuses to walk). */
+static inline int ft__gc_cycle_in_flight(void)
+{
+    return ft_atomic_load_relaxed(&ft__gc.cycle) != 0;
+}
 
 /* Lock collect_mu from an attached thread (blocking region while waiting);
  * ft__gc_trylock returns 0 on success, -1 if busy. Both fail (-1) when the

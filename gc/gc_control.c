@@ -292,6 +292,10 @@ FtSsize ft_gc_get_count(void)
 
 int ft_gc_callback_add(FtGcCallback cb, void *arg)
 {
+    if (!cb) {
+        ft__null_arg_error(__func__);
+        return -1;
+    }
     int rc = -1;
     pthread_mutex_lock(&ft__gc.mu);
     if (ft__gc.ncallbacks < FT_GC_MAX_CALLBACKS) {
@@ -308,6 +312,10 @@ int ft_gc_callback_add(FtGcCallback cb, void *arg)
 
 int ft_gc_callback_remove(FtGcCallback cb, void *arg)
 {
+    if (!cb) {
+        ft__null_arg_error(__func__);
+        return -1;
+    }
     int rc = -1;
     pthread_mutex_lock(&ft__gc.mu);
     for (int i = 0; i < ft__gc.ncallbacks; i++) {
@@ -369,6 +377,7 @@ void ft__gc_record(const FtGcInfo *info)
 
 void ft_gc_get_stats(FtGcStats *out)
 {
+    FT_NONNULL(, out);
     pthread_mutex_lock(&ft__gc.mu);
     *out = ft__gc.stats;
     pthread_mutex_unlock(&ft__gc.mu);

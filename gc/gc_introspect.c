@@ -190,7 +190,7 @@ static int objects_visit(FtObject *op, void *arg)
 
 static void objects_walk(Snap *s)
 {
-    ft_heap_visit(objects_visit, s);
+    ft__heap_visit_world_stopped(objects_visit, s);
 }
 
 FtObject *ft_gc_get_objects(void)
@@ -242,11 +242,12 @@ static int referrers_visit(FtObject *op, void *arg)
 
 static void referrers_walk(Snap *s)
 {
-    ft_heap_visit(referrers_visit, s);
+    ft__heap_visit_world_stopped(referrers_visit, s);
 }
 
 FtObject *ft_gc_get_referrers(FtObject *objs)
 {
+    FT_NONNULL(NULL, objs);
     ft__tstate_checked(__func__);
     Snap proto = { .target = objs };
     return snapshot(referrers_walk, &proto, 16);
@@ -268,6 +269,7 @@ static void referents_walk(Snap *s)
 
 FtObject *ft_gc_get_referents(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     ft__tstate_checked(__func__);
     Snap proto = { .target = op };
     return snapshot(referents_walk, &proto, 16);
@@ -277,11 +279,13 @@ FtObject *ft_gc_get_referents(FtObject *op)
 
 int ft_gc_is_tracked(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return ft__gc_is_tracked(op);
 }
 
 int ft_gc_is_finalized(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return (ft__gc_bits(op) & FT_GC_FINALIZED) != 0;
 }
 
@@ -317,7 +321,7 @@ static int64_t freeze_walk(int mode)
     FreezeArg a = { .mode = mode };
     int locked = walk_lock();   /* phase 9 garbage would be frozen otherwise */
     ft_world_stop();
-    ft_heap_visit(freeze_visit, &a);
+    ft__heap_visit_world_stopped(freeze_visit, &a);
     ft_world_start();
     walk_unlock(locked);
     return a.n;

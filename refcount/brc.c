@@ -31,6 +31,50 @@
  * reached zero while waiting in a queue is freed by the next collection
  * even if its owner never reaches a safepoint.
  *
+ * Owners idle in a blocking region (adoption). An owner that sits in
+ * ft_blocking_begin (epoll_wait, a condition variable) reaches no safepoint,
+ * so objects queued to it would wait for it. They are freed without it:
+ *   1. The pusher (a non-owner whose decref queued the object) reads the
+ *      owner's state under the bucket lock right after the push. If it is
+ *      not ATTACHED, the pusher marks adoption due for itself (a
+ *      thread-local flag plus FT_BREAK_MERGE in its own breaker), so its
+ *      next safepoint runs adopt_idle (batched: one walk per safepoint,
+ *      not a lock per decref). It also runs when the pusher enters a
+ *      blocking region and when it detaches (ft__brc_unregister).
+ *   2. adopt_idle walks the buckets. For each owner with a non-empty queue
+ *      whose state is DETACHED it holds the owner off attaching by CASing
+ *      DETACHED -> SUSPENDED (ft__stw_hold_detached, threads/stw.c), under
+ *      the bucket lock, takes the queue, and merges it on the owner's
+ *      behalf: a held owner touches no object and cannot attach, so the
+ *      merge is as safe as with the world stopped ("only the owner, or a
+ *      thread that has stopped the owner"; a held owner cannot leave
+ *      either, since leaving requires attaching). Objects whose count
+ *      reaches zero are kept (compacted into the queue's own chunks), the
+ *      owner is released (ft__stw_release_held: back to DETACHED, or to
+ *      SUSPENDED and counted if a stop-the-world scanned it meanwhile,
+ *      and woken if it tried to attach), and only then deallocated: a
+ *      dealloc may reach a safepoint, which must not happen while we hold
+ *      a thread a stopper may be waiting for. Deallocs that queue more
+ *      objects to idle owners set the flag again; adopt_idle loops until
+ *      it stays clear, so a nested structure is freed in one call. An
+ *      owner found SUSPENDED (held by another adopter, or by a stopper
+ *      whose scan we raced) is retried at our next safepoint.
+ *   3. The owner entering a blocking region (ft__brc_blocking_detach)
+ *      merges its own queue while still attached, detaches, then checks
+ *      its queue again under the bucket lock: a push that read the state
+ *      before our DETACHED store saw ATTACHED and will not adopt, and
+ *      such a push is exactly one that took the bucket lock before our
+ *      check (the check and the push's state read are both under the
+ *      bucket lock, and the DETACHED store precedes the check). If
+ *      anything is queued, the owner re-attaches, merges and detaches
+ *      again (a loop that ends when no push races it).
+ * Bound: an object released by a non-owner while its owner is in a
+ * blocking region (or enters one) is freed by the releasing thread's next
+ * safepoint (any allocation, ft_safepoint), its next ft_blocking_begin, or
+ * its ft_thread_detach, whichever comes first; or earlier by the owner or
+ * a collection. Not covered: a release by a thread that is not attached
+ * (it has no safepoint; the object waits for the owner or a collection).
+ *
  * Lock order: registry lock -> bucket lock. No safepoint and no allocation
  * through ftrt's allocator happens while a bucket lock is held (chunks come
  * from libc malloc, taken outside the lock).
@@ -38,6 +82,7 @@
 #include "runtime/internal.h"
 #include "refcount/refcount.h"
 #include "threads/tstate.h"
+#include "alloc/alloc.h"
 #include <pthread.h>
 #include <sched.h>
 
@@ -49,6 +94,12 @@ typedef struct Bucket {
 } Bucket;
 
 static Bucket buckets[NBUCKETS];
+
+/* Adoption due on this thread (step 1 above); owner-only. */
+static _Thread_local int tl_adopt_due;
+/* Tests: 1 turns adoption off (the queue-death paths of the collector are
+ * then observable with an idle owner). */
+int ft__brc_adopt_off;
 
 static Bucket *bucket_of(uint64_t tid)
 {
@@ -150,11 +201,18 @@ void ft__brc_queue_object(FtObject *op)
             /* The owner clears the bit under the same lock when it takes
              * the queue, so a set bit always means items are waiting. */
             ft__breaker_set(owner, FT_BREAK_MERGE);
+            /* Under the bucket lock: see "Owners idle", steps 1 and 3. */
+            int idle = ft_atomic_load_relaxed(&owner->state) != FT_THREAD_ATTACHED;
             pthread_mutex_unlock(&b->mu);
             free(spare);
             FtThreadState *me = ft__tstate();
-            if (me)
+            if (me) {
                 ft_counter_add(&me->counters.merges_queued, 1);
+                if (idle && !ft__brc_adopt_off) {
+                    tl_adopt_due = 1;
+                    ft__breaker_set(me, FT_BREAK_MERGE);
+                }
+            }
             return;
         }
         pthread_mutex_unlock(&b->mu);
@@ -211,12 +269,123 @@ static size_t merge_chunks(FtMergeChunk *q, void (*dead)(FtObject *, void *),
     return n;
 }
 
+static void adopt_idle(FtThreadState *me);
+
 void ft__brc_merge_pending(FtThreadState *ts)
 {
+    ft__heaps_trim_due(ts);     /* ft_memory_trim asks through FT_BREAK_MERGE */
     FtMergeChunk *q = take_queue(ts);
     if (q) {
         size_t n = merge_chunks(q, NULL, NULL);
         ft_counter_add(&ts->counters.merges_done, n);
+    }
+    if (tl_adopt_due)
+        adopt_idle(ts);
+}
+
+/* ---- Adoption: idle owners' queues (see "Owners idle" above) ---- */
+
+/* Merge a held owner's chunks; the objects that died are compacted to the
+ * front of each chunk (n = their number). Returns the number merged. */
+static size_t merge_chunks_keep_dead(FtMergeChunk *q)
+{
+    size_t n = 0;
+    for (FtMergeChunk *c = q; c; c = c->next) {
+        size_t k = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            FtObject *op = c->items[i];
+            n++;
+            if (ft_is_immortal(op))
+                continue;
+            if (ft__merge_refcount(op, -1) == 0)
+                c->items[k++] = op;
+        }
+        c->n = k;
+    }
+    return n;
+}
+
+static void free_dead_chunks(FtMergeChunk *q)
+{
+    while (q) {
+        for (size_t i = 0; i < q->n; i++)
+            ft__dealloc(q->items[i]);
+        FtMergeChunk *next = q->next;
+        free(q);
+        q = next;
+    }
+}
+
+/* One idle owner of bucket b with a queue, held and its queue taken; NULL
+ * if none. *retry is set if an owner with a queue could not be held. */
+static FtThreadState *hold_one_locked(Bucket *b, FtThreadState *me,
+                                      FtMergeChunk **qp, int *retry)
+{
+    for (FtThreadState *o = b->head; o; o = o->bucket_next) {
+        if (o == me || !o->merge_queue)
+            continue;
+        int st = ft_atomic_load_relaxed(&o->state);
+        if (st == FT_THREAD_ATTACHED)
+            continue;           /* it merges at its next safepoint */
+        if (st != FT_THREAD_DETACHED || !ft__stw_hold_detached(o)) {
+            *retry = 1;         /* held by someone else, or being stopped */
+            continue;
+        }
+        *qp = o->merge_queue;
+        o->merge_queue = NULL;
+        ft__breaker_clear(o, FT_BREAK_MERGE);
+        return o;
+    }
+    return NULL;
+}
+
+static void adopt_idle(FtThreadState *me)
+{
+    int retry = 0;
+    while (tl_adopt_due) {
+        tl_adopt_due = 0;
+        for (int i = 0; i < NBUCKETS; i++) {
+            Bucket *b = &buckets[i];
+            for (;;) {
+                FtMergeChunk *q = NULL;
+                pthread_mutex_lock(&b->mu);
+                FtThreadState *o = hold_one_locked(b, me, &q, &retry);
+                pthread_mutex_unlock(&b->mu);
+                if (!o)
+                    break;
+                size_t n = merge_chunks_keep_dead(q);
+                ft__stw_release_held(o);
+                /* merges_done is o's owner-written counter: count on ours. */
+                ft_counter_add(&me->counters.merges_done, n);
+                free_dead_chunks(q);    /* may set tl_adopt_due again */
+            }
+        }
+    }
+    if (retry) {
+        tl_adopt_due = 1;
+        ft__breaker_set(me, FT_BREAK_MERGE);
+    }
+}
+
+/* Step 3 of "Owners idle": ft_blocking_begin's detach. */
+void ft__brc_blocking_detach(FtThreadState *ts)
+{
+    for (;;) {
+        if ((ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_MERGE)
+            && !ft__world_stopped_by_me())
+            ft__brc_merge_pending(ts);
+        ft__tstate_detach_existing(ts);
+#if FT_MODE_FT
+        Bucket *b = bucket_of(ts->id);
+        pthread_mutex_lock(&b->mu);
+        int pending = ts->merge_queue != NULL;
+        pthread_mutex_unlock(&b->mu);
+        if (!pending || ft__world_stopped_by_me())
+            return;
+        ft__tstate_attach_existing(ts);     /* a push raced our detach */
+#else
+        return;
+#endif
     }
 }
 
@@ -251,6 +420,9 @@ size_t ft__brc_queued_world_stopped(void)
 
 void ft__brc_unregister(FtThreadState *ts)
 {
+    if (tl_adopt_due)
+        adopt_idle(ts);     /* before leaving: the bound of "Owners idle" */
+    tl_adopt_due = 0;
     Bucket *b = bucket_of(ts->id);
     pthread_mutex_lock(&b->mu);
     FtThreadState **pp = &b->head;

@@ -75,6 +75,7 @@ void ft__incref_slow(FtObject *op)
 
 int ft_object_make_immortal(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft_is_immortal(op))
         return 0;
 #if FT_MODE_FT
@@ -112,6 +113,7 @@ int ft_object_make_immortal(FtObject *op)
 
 FtSsize ft_refcount(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     uint32_t local = ft_atomic_load_relaxed(&op->ob_ref_local);
     if (local == FT_IMMORTAL_LOCAL)
         return FT_IMMORTAL_REFCNT;

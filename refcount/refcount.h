@@ -60,6 +60,10 @@ void ft__brc_merge_all_world_stopped(void (*dead)(FtObject *op, void *arg), void
  * is stopped may be registering its queue. */
 size_t ft__brc_queued_world_stopped(void);
 int ft__brc_register(struct FtThreadState *ts);
+/* ft_blocking_begin's detach: merge our queue, detach, and re-check it
+ * (refcount/brc.c, "Owners idle"). */
+void ft__brc_blocking_detach(struct FtThreadState *ts);
+extern int ft__brc_adopt_off;   /* tests: no adoption of idle owners' queues */
 /* Drain and close ts's queue (ts detaching, already merged its objects). */
 void ft__brc_unregister(struct FtThreadState *ts);
 int ft__brc_init(void);

@@ -651,6 +651,7 @@ static int instance_setattro(FtObject *op, FtObject *name, FtObject *value)
 
 FtObject *ft_getattr_obj(FtObject *op, FtObject *name)
 {
+    FT_NONNULL(NULL, op, name);
     if (!ft_is_str(name)) {
         ft_error_set(FT_ERR_TYPE, "attribute name must be string, not '%s'",
                      name->ob_type->tp_name);
@@ -669,6 +670,7 @@ FtObject *ft_getattr_obj(FtObject *op, FtObject *name)
 
 int ft_setattr_obj(FtObject *op, FtObject *name, FtObject *value)
 {
+    FT_NONNULL(-1, op, name);
     if (!ft_is_str(name)) {
         ft_error_set(FT_ERR_TYPE, "attribute name must be string, not '%s'",
                      name->ob_type->tp_name);
@@ -686,11 +688,13 @@ int ft_setattr_obj(FtObject *op, FtObject *name, FtObject *value)
 
 int ft_delattr_obj(FtObject *op, FtObject *name)
 {
+    FT_NONNULL(-1, op, name);
     return ft_setattr_obj(op, name, NULL);
 }
 
 FtObject *ft_getattr(FtObject *op, const char *name)
 {
+    FT_NONNULL(NULL, op, name);
     FtObject *n = ft_str_from_utf8(name, -1);
     if (!n)
         return NULL;
@@ -701,10 +705,7 @@ FtObject *ft_getattr(FtObject *op, const char *name)
 
 int ft_setattr(FtObject *op, const char *name, FtObject *value)
 {
-    if (!value) {
-        ft_error_set(FT_ERR_VALUE, "ft_setattr: value is NULL (use ft_delattr)");
-        return -1;
-    }
+    FT_NONNULL(-1, op, name, value);    /* deleting is ft_delattr */
     FtObject *n = ft_str_from_utf8(name, -1);
     if (!n)
         return -1;
@@ -715,6 +716,7 @@ int ft_setattr(FtObject *op, const char *name, FtObject *value)
 
 int ft_delattr(FtObject *op, const char *name)
 {
+    FT_NONNULL(-1, op, name);
     FtObject *n = ft_str_from_utf8(name, -1);
     if (!n)
         return -1;
@@ -732,6 +734,7 @@ static void object_dealloc(FtObject *op)
 
 FtObject *ft_instance_new(FtType *cls)
 {
+    FT_NONNULL(NULL, cls);
     if (cls == &ft_object_type)
         return ft__object_alloc(cls, sizeof(FtObject));
     if (!is_class(cls)) {
@@ -750,6 +753,7 @@ FtObject *ft_instance_new(FtType *cls)
 
 void *ft_instance_cdata(FtObject *self)
 {
+    FT_NONNULL(NULL, self);
     if (!is_class(self->ob_type) || !class_of(self)->cdata_offset)
         return NULL;
     return (char *)self + class_of(self)->cdata_offset;
@@ -757,6 +761,7 @@ void *ft_instance_cdata(FtObject *self)
 
 FtObject *ft_instance_dict(FtObject *self)
 {
+    FT_NONNULL(NULL, self);
     if (!is_class(self->ob_type) || !self->ob_type->tp_dictoffset) {
         ft_error_set(FT_ERR_ATTRIBUTE, "'%s' object has no attribute '__dict__'",
                      self->ob_type->tp_name);
@@ -928,6 +933,7 @@ static void init_type_fields(FtClass *c, const FtClassSpec *spec, FtType *base)
 
 FtType *ft_class_new(const FtClassSpec *spec)
 {
+    FT_NONNULL(NULL, spec);
     FtType *base = spec->base ? spec->base : &ft_object_type;
     if (check_spec(spec, base) < 0)
         return NULL;

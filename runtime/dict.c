@@ -388,6 +388,19 @@ int ft__dict_insert_locked(FtDict *d, FtObject *key, int64_t hash,
     }
 }
 
+FtObject *ft__dict_replace_locked(FtDict *d, FtSsize ix, FtObject *value)
+{
+    FtObject **vp = ft__dk_value_slot(d->ma_keys, ix);
+    FtObject *old = *vp;
+    if (ft__object_is_shared(&d->ob_base))
+        publish_item(value);
+    ft_incref(value);
+    /* release: a reader that loads the new value sees it built */
+    FT_STORE_RELEASE(*vp, value);
+    bump_version(d);
+    return old;
+}
+
 void ft__dict_delete_locked(FtDict *d, FtSsize ix, int64_t hash,
                             FtObject **key_out, FtObject **value_out)
 {

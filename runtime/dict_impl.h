@@ -120,6 +120,10 @@ FtSsize ft__dict_lookup_locked(FtDict *d, FtObject *key, int64_t hash);
  * error (dict unchanged). */
 int ft__dict_insert_locked(FtDict *d, FtObject *key, int64_t hash,
                            FtObject *value, FtObject **old, int replace);
+/* Store value (a new reference is taken) in entry ix (from
+ * ft__dict_lookup_locked in this block, no call in between); returns the
+ * old value, a reference the caller drops after leaving the lock. */
+FtObject *ft__dict_replace_locked(FtDict *d, FtSsize ix, FtObject *value);
 /* Remove entry ix (from ft__dict_lookup_locked in this block, no call in
  * between): its key and value references go to *key_out / *value_out. */
 void ft__dict_delete_locked(FtDict *d, FtSsize ix, int64_t hash,
@@ -163,6 +167,10 @@ size_t ft__dict_keys_bytes(FtObject *d);
 FtSsize ft__dict_table_size(FtObject *d);
 /* FT_DICT_KEYS_* of the current table. */
 int ft__dict_keys_kind(FtObject *d);
+
+/* ---- dict_atomic.c ---- */
+/* get_or_insert calls that waited for another thread's factory (tests). */
+extern _Atomic uint64_t ft__dict_factory_waits;
 
 /* ---- dict_ops.c: slots of ft_dict_type ---- */
 extern FtType ft__dict_iter_type;

@@ -59,6 +59,7 @@ static inline void ensure_shared_on_write(FtDict *d)
 
 int ft_dict_lookup(FtObject *d, FtObject *key, FtObject **out)
 {
+    FT_NONNULL(-1, d, key, out);
     *out = NULL;
     if (check_dict(d) < 0)
         return -1;
@@ -70,6 +71,7 @@ int ft_dict_lookup(FtObject *d, FtObject *key, FtObject **out)
 
 FtObject *ft_dict_get_item(FtObject *d, FtObject *key)
 {
+    FT_NONNULL(NULL, d, key);
     FtObject *v;
     int r = ft_dict_lookup(d, key, &v);
     if (r == 0)
@@ -79,6 +81,7 @@ FtObject *ft_dict_get_item(FtObject *d, FtObject *key)
 
 int ft_dict_contains(FtObject *d, FtObject *key)
 {
+    FT_NONNULL(-1, d, key);
     FtObject *v;
     int r = ft_dict_lookup(d, key, &v);
     ft_xdecref(v);
@@ -101,6 +104,7 @@ static int set_item_hash(FtObject *d, FtObject *key, int64_t hash, FtObject *val
 
 int ft_dict_set_item(FtObject *d, FtObject *key, FtObject *value)
 {
+    FT_NONNULL(-1, d, key, value);
     if (check_dict(d) < 0)
         return -1;
     if (!key || !value) {
@@ -115,6 +119,7 @@ int ft_dict_set_item(FtObject *d, FtObject *key, FtObject *value)
 
 int ft_dict_set_item_cstr(FtObject *d, const char *key, FtObject *value)
 {
+    FT_NONNULL(-1, d, key, value);
     FtObject *k = ft_str_from_utf8(key, -1);
     if (!k)
         return -1;
@@ -147,6 +152,7 @@ static int pop_item(FtObject *d, FtObject *key, FtObject **value_out)
 
 int ft_dict_del_item(FtObject *d, FtObject *key)
 {
+    FT_NONNULL(-1, d, key);
     FtObject *v;
     int r = pop_item(d, key, &v);
     if (r == 0)
@@ -157,6 +163,7 @@ int ft_dict_del_item(FtObject *d, FtObject *key)
 
 FtObject *ft_dict_pop(FtObject *d, FtObject *key, FtObject *dflt)
 {
+    FT_NONNULL(NULL, d, key);
     FtObject *v;
     int r = pop_item(d, key, &v);
     if (r == 0) {
@@ -169,6 +176,7 @@ FtObject *ft_dict_pop(FtObject *d, FtObject *key, FtObject *dflt)
 
 FtObject *ft_dict_setdefault(FtObject *d, FtObject *key, FtObject *dflt)
 {
+    FT_NONNULL(NULL, d, key);
     if (check_dict(d) < 0)
         return NULL;
     if (!dflt)
@@ -189,6 +197,7 @@ FtObject *ft_dict_setdefault(FtObject *d, FtObject *key, FtObject *dflt)
 
 int ft_dict_clear(FtObject *d)
 {
+    FT_NONNULL(-1, d);
     if (check_dict(d) < 0)
         return -1;
     FtDictKeys *k;
@@ -276,6 +285,7 @@ static int insert_items(FtObject *d, Item *items, FtSsize n)
 
 FtObject *ft_dict_copy(FtObject *d)
 {
+    FT_NONNULL(NULL, d);
     if (check_dict(d) < 0)
         return NULL;
     Item *items;
@@ -336,6 +346,7 @@ static int pairs_snapshot(FtObject *iterable, Item **out, FtSsize *n_out)
 
 int ft_dict_update(FtObject *d, FtObject *other)
 {
+    FT_NONNULL(-1, d, other);
     if (check_dict(d) < 0)
         return -1;
     if (d == other)
@@ -378,9 +389,21 @@ static FtObject *dict_list(FtObject *d, int what)
     return l;
 }
 
-FtObject *ft_dict_keys(FtObject *d) { return dict_list(d, 0); }
-FtObject *ft_dict_values(FtObject *d) { return dict_list(d, 1); }
-FtObject *ft_dict_items(FtObject *d) { return dict_list(d, 2); }
+FtObject *ft_dict_keys(FtObject *d)
+{
+    FT_NONNULL(NULL, d);
+    return dict_list(d, 0);
+}
+FtObject *ft_dict_values(FtObject *d)
+{
+    FT_NONNULL(NULL, d);
+    return dict_list(d, 1);
+}
+FtObject *ft_dict_items(FtObject *d)
+{
+    FT_NONNULL(NULL, d);
+    return dict_list(d, 2);
+}
 
 /* ---- Iteration ---- */
 
@@ -389,6 +412,7 @@ FtObject *ft_dict_items(FtObject *d) { return dict_list(d, 2); }
 
 int ft_dict_next(FtObject *d, FtSsize *pos, FtObject **key, FtObject **value)
 {
+    FT_NONNULL(-1, d, pos);
     if (key)
         *key = NULL;
     if (value)
@@ -503,13 +527,12 @@ FtObject *ft__dict_iter(FtObject *d)
 /* 1 if a and b hold equal items, 0 if not, -1 on error. */
 static int dict_equal(FtObject *a, FtObject *b)
 {
-    if (ft_len(a) != ft_len(b))
-        return 0;
     Item *items;
     FtSsize n;
     if (dict_snapshot(a, &items, &n) < 0)
         return -1;
-    int eq = 1;
+    /* The size test uses the snapshot, not an earlier len(a). */
+    int eq = n == ft_len(b);
     for (FtSsize i = 0; i < n && eq == 1; i++) {
         FtObject *bv;
         eq = ft__dict_lookup_hash(b, items[i].key, items[i].hash, &bv);

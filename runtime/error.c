@@ -29,6 +29,7 @@ static const char *const kind_names[FT_ERR_KIND_COUNT] = {
     [FT_ERR_ATTRIBUTE] = "AttributeError",
     [FT_ERR_RUNTIME] = "RuntimeError",
     [FT_ERR_STATE] = "StateError",
+    [FT_ERR_RECURSION] = "RecursionError",
 };
 
 const char *ft_error_kind_name(FtErrorKind kind)
@@ -41,10 +42,19 @@ const char *ft_error_kind_name(FtErrorKind kind)
 void ft_error_set(FtErrorKind kind, const char *fmt, ...)
 {
     tl_error.kind = kind;
+    if (!fmt) {
+        tl_error.message[0] = '\0';
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(tl_error.message, sizeof tl_error.message, fmt, ap);
     va_end(ap);
+}
+
+void ft__null_arg_error(const char *func)
+{
+    ft_error_set(FT_ERR_STATE, "NULL object passed to %s", func);
 }
 
 void *ft_error_nomem(void)
@@ -82,6 +92,7 @@ void ft_error_clear(void)
  * error set (the usual case) they copy one word, not the message. */
 void ft_error_fetch(FtErrorState *saved)
 {
+    FT_NONNULL(, saved);
     saved->kind = tl_error.kind;
     if (FT_LIKELY(saved->kind == FT_ERR_NONE)) {
         saved->message[0] = '\0';
@@ -93,6 +104,7 @@ void ft_error_fetch(FtErrorState *saved)
 
 void ft_error_restore(const FtErrorState *saved)
 {
+    FT_NONNULL(, saved);
     tl_error.kind = saved->kind;
     if (FT_LIKELY(saved->kind == FT_ERR_NONE)) {
         tl_error.message[0] = '\0';
@@ -104,10 +116,12 @@ void ft_error_restore(const FtErrorState *saved)
 void ft_fatal_at(const char *file, int line, const char *func,
                  const char *fmt, ...)
 {
-    fprintf(stderr, "ftrt fatal error in %s (%s:%d): ", func, file, line);
+    fprintf(stderr, "ftrt fatal error in %s (%s:%d): ", func ? func : "?",
+            file ? file : "?", line);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (fmt)
+        vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);

@@ -32,12 +32,17 @@ FtObject *ft_float_from_double(double v)
 
 double ft_float_as_double(FtObject *op)
 {
-    FT_ASSERT(ft_is_float(op));
-    return ((FtFloatObject *)op)->ob_fval;
+    FT_NONNULL(-1.0, op);
+    if (FT_LIKELY(ft_is_float(op)))
+        return ((FtFloatObject *)op)->ob_fval;
+    /* As PyFloat_AsDouble: an int converts (correctly rounded; too large:
+     * FT_ERR_OVERFLOW), anything else is FT_ERR_TYPE. */
+    return ft_number_as_double(op);
 }
 
 double ft_number_as_double(FtObject *op)
 {
+    FT_NONNULL(-1.0, op);
     if (ft_is_float(op))
         return ((FtFloatObject *)op)->ob_fval;
     if (ft_is_int(op)) {
@@ -73,24 +78,28 @@ static int operands(FtObject *a, FtObject *b, const char *op, double *x, double 
 
 FtObject *ft_float_add(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y;
     return operands(a, b, "+", &x, &y) < 0 ? NULL : ft_float_from_double(x + y);
 }
 
 FtObject *ft_float_sub(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y;
     return operands(a, b, "-", &x, &y) < 0 ? NULL : ft_float_from_double(x - y);
 }
 
 FtObject *ft_float_mul(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y;
     return operands(a, b, "*", &x, &y) < 0 ? NULL : ft_float_from_double(x * y);
 }
 
 FtObject *ft_float_truediv(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y;
     if (operands(a, b, "/", &x, &y) < 0)
         return NULL;
@@ -128,6 +137,7 @@ static void float_div_mod(double vx, double wx, double *floordiv, double *mod)
 
 FtObject *ft_float_floordiv(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y, q, r;
     if (operands(a, b, "//", &x, &y) < 0)
         return NULL;
@@ -141,6 +151,7 @@ FtObject *ft_float_floordiv(FtObject *a, FtObject *b)
 
 FtObject *ft_float_mod(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y, q, r;
     if (operands(a, b, "%", &x, &y) < 0)
         return NULL;
@@ -206,6 +217,7 @@ static int float_pow_value(double iv, double iw, double *out)
 
 FtObject *ft_float_pow(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     double x, y, r;
     if (operands(a, b, "**", &x, &y) < 0 || float_pow_value(x, y, &r) < 0)
         return NULL;

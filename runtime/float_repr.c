@@ -62,6 +62,7 @@ static int shortest_digits(double v, char *out, int *decpt)
 
 int ft_double_repr(double v, char *buf, size_t size)
 {
+    FT_NONNULL(-1, buf);
     char tmp[64];
     char *p = tmp;
     if (isnan(v)) {

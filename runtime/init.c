@@ -20,6 +20,8 @@ static const FtSubsystem subsystems[] = {
     { "float", ft__float_init, NULL },
     { "class", ft__class_init, NULL },
     { "weakvaluedict", ft__weakvaluedict_init, NULL },
+    { "bytes", ft__bytes_init, NULL },
+    { "deque", ft__deque_init, NULL },
     /* append subsystems here, in dependency order */
 };
 
@@ -42,3 +44,7 @@ void ft__subsystems_fini(void)
         if (subsystems[i].fini)
             subsystems[i].fini();
 }
+
+/* The build-mode guard's symbol (ftrt/common.h): defined only for the mode
+ * this library was built in. */
+const char FT_ABI_MODE_SYMBOL = 1;

@@ -27,5 +27,7 @@ int ft__bool_init(void);
 int ft__float_init(void);
 int ft__class_init(void);
 int ft__weakvaluedict_init(void);
+int ft__bytes_init(void);
+int ft__deque_init(void);
 
 #endif /* FT_RUNTIME_INIT_H */

@@ -190,6 +190,7 @@ static int mag_u64(FtObject *op, uint64_t *out)
 
 int ft_int_as_i64(FtObject *op, int64_t *out)
 {
+    FT_NONNULL(-1, op, out);
     if (ft__int_check(op, "ft_int_as_i64") < 0)
         return -1;
     uint64_t m;
@@ -204,6 +205,7 @@ int ft_int_as_i64(FtObject *op, int64_t *out)
 
 int ft_int_as_u64(FtObject *op, uint64_t *out)
 {
+    FT_NONNULL(-1, op, out);
     if (ft__int_check(op, "ft_int_as_u64") < 0)
         return -1;
     if (ft__int_size(op) < 0) {
@@ -260,6 +262,7 @@ double ft__round_bits_to_double(uint64_t x, int sticky, int64_t exp2, int keep)
 
 int ft_int_as_double(FtObject *op, double *out)
 {
+    FT_NONNULL(-1, op, out);
     if (ft__int_check(op, "ft_int_as_double") < 0)
         return -1;
     FtSsize n = ft__int_ndigits(op);
@@ -304,6 +307,7 @@ int ft__int_cmp_mag(FtObject *a, FtObject *b)
 
 int ft_int_compare(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     int sa = ft__int_signof(a), sb = ft__int_signof(b);
     if (sa != sb)
         return sa < sb ? -1 : 1;
@@ -313,6 +317,7 @@ int ft_int_compare(FtObject *a, FtObject *b)
 
 int ft_int_sign(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return ft__int_signof(op);
 }
 
@@ -383,6 +388,7 @@ static uint64_t next_random(uint64_t *state)
 
 FtObject *ft_int_random_digits(FtSsize ndigits, uint64_t *state)
 {
+    FT_NONNULL(NULL, state);
     if (ndigits < 0) {
         ft_error_set(FT_ERR_VALUE, "negative digit count");
         return NULL;

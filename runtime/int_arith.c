@@ -333,6 +333,7 @@ static int check2(FtObject *a, FtObject *b, const char *what)
 
 FtObject *ft_int_add(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check2(a, b, "int +") < 0)
         return NULL;
     if (ft__int_ndigits(a) <= 1 && ft__int_ndigits(b) <= 1)
@@ -345,6 +346,7 @@ FtObject *ft_int_add(FtObject *a, FtObject *b)
 
 FtObject *ft_int_sub(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check2(a, b, "int -") < 0)
         return NULL;
     if (ft__int_ndigits(a) <= 1 && ft__int_ndigits(b) <= 1)
@@ -357,6 +359,7 @@ FtObject *ft_int_sub(FtObject *a, FtObject *b)
 
 FtObject *ft_int_mul(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check2(a, b, "int *") < 0)
         return NULL;
     FtSsize na = ft__int_ndigits(a), nb = ft__int_ndigits(b);
@@ -377,6 +380,7 @@ FtObject *ft_int_mul(FtObject *a, FtObject *b)
 
 FtObject *ft_int_neg(FtObject *a)
 {
+    FT_NONNULL(NULL, a);
     if (ft__int_check(a, "int neg") < 0)
         return NULL;
     return ft__int_copy_signed(a, -1);
@@ -384,6 +388,7 @@ FtObject *ft_int_neg(FtObject *a)
 
 FtObject *ft_int_abs(FtObject *a)
 {
+    FT_NONNULL(NULL, a);
     if (ft__int_check(a, "int abs") < 0)
         return NULL;
     return ft__int_signof(a) < 0 ? ft__int_copy_signed(a, -1) : int_exact(a);
@@ -661,6 +666,7 @@ static int l_divmod(FtObject *a, FtObject *b, FtObject **pq, FtObject **pr)
 
 FtObject *ft_int_floordiv(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     FtObject *q;
     if (check2(a, b, "int //") < 0 || l_divmod(a, b, &q, NULL) < 0)
         return NULL;
@@ -669,6 +675,7 @@ FtObject *ft_int_floordiv(FtObject *a, FtObject *b)
 
 FtObject *ft_int_mod(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     FtObject *r;
     if (check2(a, b, "int %") < 0 || l_divmod(a, b, NULL, &r) < 0)
         return NULL;
@@ -677,6 +684,7 @@ FtObject *ft_int_mod(FtObject *a, FtObject *b)
 
 int ft_int_divmod(FtObject *a, FtObject *b, FtObject **q, FtObject **r)
 {
+    FT_NONNULL(-1, a, b, q, r);
     if (check2(a, b, "divmod") < 0)
         return -1;
     return l_divmod(a, b, q, r);
@@ -686,6 +694,7 @@ int ft_int_divmod(FtObject *a, FtObject *b, FtObject **q, FtObject **r)
 
 FtObject *ft_int_truediv(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check2(a, b, "int /") < 0)
         return NULL;
     int sa = ft__int_signof(a), sb = ft__int_signof(b);
@@ -819,6 +828,7 @@ static FtObject *pow_binary(FtObject *base, FtObject *e, FtObject *m)
 
 FtObject *ft_int_pow(FtObject *a, FtObject *b, FtObject *mod)
 {
+    FT_NONNULL(NULL, a, b);
     if (check2(a, b, "pow") < 0 || (mod && ft__int_check(mod, "pow") < 0))
         return NULL;
     if (!mod) {

@@ -103,6 +103,7 @@ static int shift_count(FtObject *a, FtObject *b, const char *what, int64_t *n)
 
 FtObject *ft_int_lshift(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     int64_t n = 0;
     int rc = shift_count(a, b, "int <<", &n);
     if (rc < 0)
@@ -118,6 +119,7 @@ FtObject *ft_int_lshift(FtObject *a, FtObject *b)
 
 FtObject *ft_int_rshift(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     int64_t n = 0;
     int rc = shift_count(a, b, "int >>", &n);
     if (rc < 0)
@@ -186,12 +188,25 @@ static FtObject *bitwise(FtObject *a, char op, FtObject *b)
     return ft__int_finish(z);
 }
 
-FtObject *ft_int_and(FtObject *a, FtObject *b) { return bitwise(a, '&', b); }
-FtObject *ft_int_or(FtObject *a, FtObject *b)  { return bitwise(a, '|', b); }
-FtObject *ft_int_xor(FtObject *a, FtObject *b) { return bitwise(a, '^', b); }
+FtObject *ft_int_and(FtObject *a, FtObject *b)
+{
+    FT_NONNULL(NULL, a, b);
+    return bitwise(a, '&', b);
+}
+FtObject *ft_int_or(FtObject *a, FtObject *b)
+{
+    FT_NONNULL(NULL, a, b);
+    return bitwise(a, '|', b);
+}
+FtObject *ft_int_xor(FtObject *a, FtObject *b)
+{
+    FT_NONNULL(NULL, a, b);
+    return bitwise(a, '^', b);
+}
 
 FtObject *ft_int_invert(FtObject *a)
 {
+    FT_NONNULL(NULL, a);
     if (ft__int_check(a, "int ~") < 0)
         return NULL;
     FtObject *t = ft_int_add(a, ft__int_small(1));     /* ~a == -(a + 1) */
@@ -204,6 +219,7 @@ FtObject *ft_int_invert(FtObject *a)
 
 int64_t ft_int_bit_length(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__int_check(op, "bit_length") < 0)
         return -1;
     return ft__int_bit_length_c(op);

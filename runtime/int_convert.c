@@ -22,6 +22,28 @@
 #define FT_PARSE_LEAF_CHUNKS 40     /* leaves of the text -> int split */
 #define FT_MAX_POWS 64
 
+/* ---- The int text limit (ft_set_int_max_str_digits) ----
+ * Runtime-wide, relaxed: a change only has to be seen eventually. */
+static _Atomic FtSsize max_str_digits = FT_INT_MAX_STR_DIGITS_DEFAULT;
+
+int ft_set_int_max_str_digits(FtSsize maxdigits)
+{
+    if (maxdigits != 0 && maxdigits < FT_INT_MAX_STR_DIGITS_THRESHOLD) {
+        ft_error_set(FT_ERR_VALUE, "maxdigits must be >= %d or 0",
+                     FT_INT_MAX_STR_DIGITS_THRESHOLD);
+        return -1;
+    }
+    ft_atomic_store_relaxed(&max_str_digits, maxdigits);
+    return 0;
+}
+
+FtSsize ft_get_int_max_str_digits(void)
+{
+    return ft_atomic_load_relaxed(&max_str_digits);
+}
+
+#define LIMIT_HINT "use ft_set_int_max_str_digits() to increase the limit"
+
 /* ---- Parsing ---- */
 
 static int is_space(char c)
@@ -182,6 +204,7 @@ static FtSsize collect_digits(const char *s, size_t i, size_t end, int base,
 
 FtObject *ft_int_from_string(const char *s, FtSsize len, int base)
 {
+    FT_NONNULL(NULL, s);
     size_t n = len < 0 ? strlen(s) : (size_t)len;
     if (base != 0 && (base < 2 || base > 36)) {
         ft_error_set(FT_ERR_VALUE, "int() base must be >= 2 and <= 36, or 0");
@@ -219,6 +242,14 @@ FtObject *ft_int_from_string(const char *s, FtSsize len, int base)
     if (nd < 0) {
         ft_mem_free(dv);
         invalid_literal(s, n, base);
+        return NULL;
+    }
+    FtSsize limit = ft_get_int_max_str_digits();
+    if (limit > 0 && nd > limit && (b & (b - 1)) != 0) {
+        ft_mem_free(dv);
+        ft_error_set(FT_ERR_VALUE, "Exceeds the limit (%td digits) for integer "
+                     "string conversion: value has %td digits; " LIMIT_HINT,
+                     limit, nd);
         return NULL;
     }
     FtObject *r = parse_digits(dv, nd, b);
@@ -285,9 +316,22 @@ static int dec_rec(FtObject *x, int j, PowCache *pc, char *out)
     return rc;
 }
 
+static void *to_str_limit_error(FtSsize limit)
+{
+    ft_error_set(FT_ERR_VALUE, "Exceeds the limit (%td digits) for integer "
+                 "string conversion; " LIMIT_HINT, limit);
+    return NULL;
+}
+
 char *ft__int_to_decimal(FtObject *op, size_t *len_out)
 {
     int64_t bits = ft__int_bit_length_c(op);
+    /* The limit, checked before the superlinear work from the bit length
+     * (2**(bits-1) has more than (bits-1) * log10(2) digits), and exactly
+     * once the text is known. */
+    FtSsize limit = ft_get_int_max_str_digits();
+    if (limit > 0 && bits > 1 && (double)(bits - 1) * 0.30102999566398120 > (double)limit + 1)
+        return to_str_limit_error(limit);
     PowCache pc = { .n = 0 };
     int j = -1;
     size_t width = 9;
@@ -321,6 +365,10 @@ char *ft__int_to_decimal(FtObject *op, size_t *len_out)
     while (lead + 1 < width && buf[1 + lead] == '0')
         lead++;
     size_t len = width - lead;
+    if (limit > 0 && len > (size_t)limit) {
+        ft_mem_free(buf);
+        return to_str_limit_error(limit);
+    }
     size_t start = 1 + lead;
     if (ft__int_signof(op) < 0)
         buf[--start] = '-', len++;
@@ -333,6 +381,7 @@ char *ft__int_to_decimal(FtObject *op, size_t *len_out)
 
 char *ft_int_to_cstring(FtObject *op, size_t *len_out)
 {
+    FT_NONNULL(NULL, op);
     if (ft__int_check(op, "ft_int_to_cstring") < 0)
         return NULL;
     return ft__int_to_decimal(op, len_out);
@@ -366,6 +415,7 @@ static char *to_pow2_base(FtObject *op, int base, size_t *len_out)
 
 FtObject *ft_int_to_string(FtObject *op, int base)
 {
+    FT_NONNULL(NULL, op);
     if (ft__int_check(op, "ft_int_to_string") < 0)
         return NULL;
     if (base != 2 && base != 8 && base != 10 && base != 16) {

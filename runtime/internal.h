@@ -37,6 +37,29 @@
 #  define FT_ASSERT_EXPENSIVE(cond) ((void)0)
 #endif
 
+/* ---- The NULL-argument policy (include/ftrt.h) ----
+ * A public function given NULL for a required pointer argument (an object,
+ * a type, a C string, an out-pointer it must write) returns its error value
+ * with FT_ERR_STATE "NULL object passed to <function>". One predictable
+ * branch per argument at the function's entry:
+ *     FT_NONNULL(NULL, d, key);      // in FtObject *ft_dict_get_item(d, key)
+ * `ret` is the function's error return (empty for a void function). */
+void ft__null_arg_error(const char *func);
+static inline int ft__any_null(const void *const *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!p[i])
+            return 1;
+    return 0;
+}
+#define FT_NONNULL(ret, ...) do {                                           \
+        const void *const ft_nn_[] = { __VA_ARGS__ };                       \
+        if (FT_UNLIKELY(ft__any_null(ft_nn_, sizeof ft_nn_ / sizeof *ft_nn_))) { \
+            ft__null_arg_error(__func__);                                   \
+            return ret;                                                     \
+        }                                                                   \
+    } while (0)
+
 /* Report a broken object invariant with the object's address and type. */
 FT_NORETURN void ft__fatal_object(const char *file, int line, const char *func,
                                   FtObject *op, const char *msg);

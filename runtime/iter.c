@@ -35,6 +35,7 @@ static FtType tuple_iter_type, list_iter_type;
 
 FtObject *ft_iter(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
     if (!tp->tp_iter) {
         ft_error_set(FT_ERR_TYPE, "'%s' object is not iterable", tp->tp_name);
@@ -45,6 +46,7 @@ FtObject *ft_iter(FtObject *op)
 
 FtObject *ft_iter_next(FtObject *it)
 {
+    FT_NONNULL(NULL, it);
     FtType *tp = it->ob_type;
     if (!tp->tp_iternext) {
         ft_error_set(FT_ERR_TYPE, "'%s' object is not an iterator",

@@ -311,9 +311,14 @@ FtObject *ft_list_new(FtSsize n)
 
 FtObject *ft_list_from_array(FtObject *const *items, FtSsize n)
 {
-    if (n < 0 || (n > 0 && !items)) {
+    if (n < 0) {
         ft_error_set(FT_ERR_VALUE, "ft_list_from_array: bad arguments");
         return NULL;
+    }
+    if (n > 0) {
+        FT_NONNULL(NULL, items);
+        for (FtSsize i = 0; i < n; i++)
+            FT_NONNULL(NULL, items[i]);
     }
     FtListObject *l = ft__list_alloc(n);
     if (!l)
@@ -396,6 +401,7 @@ FtObject *ft__list_get_item_ref(FtObject *op, FtSsize i)
 
 FtObject *ft_list_get_item(FtObject *op, FtSsize i)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_get_item") < 0)
         return NULL;
     if (i < 0)
@@ -413,6 +419,7 @@ static FtSsize list_len(FtObject *op)
 
 FtSsize ft_list_capacity(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_capacity") < 0)
         return -1;
     return FT_LOAD_RELAXED(FT_LIST(op)->allocated);
@@ -457,6 +464,7 @@ static int list_contains(FtObject *op, FtObject *item)
 
 FtSsize ft_list_index(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_index") < 0)
         return -1;
     FtSsize i = find(op, item, NULL);
@@ -467,6 +475,7 @@ FtSsize ft_list_index(FtObject *op, FtObject *item)
 
 FtSsize ft_list_count(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_count") < 0)
         return -1;
     FtSsize count = 0;
@@ -477,6 +486,7 @@ FtSsize ft_list_count(FtObject *op, FtObject *item)
 
 int ft_list_append(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_append") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -504,6 +514,7 @@ int ft_list_append(FtObject *op, FtObject *item)
 
 int ft_list_insert(FtObject *op, FtSsize i, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_insert") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -559,6 +570,7 @@ static FtSsize index_locked(FtListObject *l, FtSsize i)
 
 FtObject *ft_list_pop(FtObject *op, FtSsize i)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_pop") < 0)
         return NULL;
     FtListObject *l = FT_LIST(op);
@@ -576,8 +588,36 @@ FtObject *ft_list_pop(FtObject *op, FtSsize i)
     return item;
 }
 
+int ft_list_try_pop(FtObject *op, FtSsize i, FtObject **out)
+{
+    if (out)
+        *out = NULL;
+    if (ft__list_check(op, "ft_list_try_pop") < 0)
+        return -1;
+    if (!out) {
+        ft_error_set(FT_ERR_VALUE, "ft_list_try_pop: NULL out");
+        return -1;
+    }
+    FtListObject *l = FT_LIST(op);
+    int r = 1;
+    FT_BEGIN_CRITICAL_SECTION(op);
+    ft__list_write_begin_locked(l);
+    FtSsize at = index_locked(l, i);
+    if (l->ob_base.ob_size == 0)
+        r = 0;
+    else if (at < 0)
+        r = -1;
+    else
+        *out = remove_at_locked(l, at);
+    FT_END_CRITICAL_SECTION();
+    if (r < 0)
+        ft_error_set(FT_ERR_INDEX, "pop index out of range");
+    return r;
+}
+
 int ft_list_del_item(FtObject *op, FtSsize i)
 {
+    FT_NONNULL(-1, op);
     FtObject *item = ft_list_pop(op, i);
     if (!item) {
         if (ft_error_kind() == FT_ERR_INDEX)
@@ -590,6 +630,7 @@ int ft_list_del_item(FtObject *op, FtSsize i)
 
 int ft_list_set_item(FtObject *op, FtSsize i, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_set_item") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -614,6 +655,7 @@ int ft_list_set_item(FtObject *op, FtSsize i, FtObject *item)
 
 int ft_list_remove(FtObject *op, FtObject *item)
 {
+    FT_NONNULL(-1, op, item);
     if (ft__list_check(op, "ft_list_remove") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -667,6 +709,7 @@ static void clear_impl(FtListObject *l)
 
 int ft_list_clear(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_clear") < 0)
         return -1;
     clear_impl(FT_LIST(op));
@@ -681,6 +724,7 @@ static int list_tp_clear(FtObject *op)
 
 int ft_list_extend(FtObject *op, FtObject *iterable)
 {
+    FT_NONNULL(-1, op, iterable);
     if (ft__list_check(op, "ft_list_extend") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -715,6 +759,7 @@ int ft_list_extend(FtObject *op, FtObject *iterable)
 
 int ft_list_reverse(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_reverse") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);
@@ -768,6 +813,7 @@ int ft__list_snapshot(FtObject *op, FtObject ***out, FtSsize *nout)
 
 FtObject *ft_list_copy(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_copy") < 0)
         return NULL;
     FtObject **items;
@@ -781,6 +827,7 @@ FtObject *ft_list_copy(FtObject *op)
 
 FtObject *ft_list_concat(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (ft__list_check(a, "ft_list_concat") < 0
         || ft__list_check(b, "ft_list_concat") < 0)
         return NULL;
@@ -811,6 +858,7 @@ FtObject *ft_list_concat(FtObject *a, FtObject *b)
 
 FtObject *ft_list_repeat(FtObject *op, FtSsize times)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_repeat") < 0)
         return NULL;
     FtObject **items;

@@ -80,6 +80,7 @@ static void null_tail_locked(FtListObject *l, FtSsize from, FtSsize to)
 FtObject *ft_list_get_slice(FtObject *op, FtSsize start, FtSsize stop,
                             FtSsize step)
 {
+    FT_NONNULL(NULL, op);
     if (ft__list_check(op, "ft_list_get_slice") < 0
         || ft__slice_check_step(&step) < 0)
         return NULL;
@@ -286,6 +287,7 @@ static int del_extended(FtListObject *l, FtSsize start, FtSsize stop,
 
 int ft_list_del_slice(FtObject *op, FtSsize start, FtSsize stop, FtSsize step)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_del_slice") < 0
         || ft__slice_check_step(&step) < 0)
         return -1;
@@ -297,6 +299,7 @@ int ft_list_del_slice(FtObject *op, FtSsize start, FtSsize stop, FtSsize step)
 int ft_list_set_slice(FtObject *op, FtSsize start, FtSsize stop, FtSsize step,
                       FtObject *items)
 {
+    FT_NONNULL(-1, op);
     if (!items)
         return ft_list_del_slice(op, start, stop, step);
     if (ft__list_check(op, "ft_list_set_slice") < 0

@@ -155,6 +155,7 @@ static int sort_items(FtObject **items, FtSsize n, FtCompareFunc cmp,
 
 int ft_list_sort(FtObject *op, FtCompareFunc cmp, void *arg, int reverse)
 {
+    FT_NONNULL(-1, op);
     if (ft__list_check(op, "ft_list_sort") < 0)
         return -1;
     FtListObject *l = FT_LIST(op);

@@ -13,6 +13,7 @@
  */
 #include "runtime/internal.h"
 #include "runtime/init.h"
+#include "runtime/trashcan.h"
 #include "alloc/alloc.h"
 #include <stdio.h>
 #include <inttypes.h>
@@ -84,11 +85,13 @@ int ft__type_ready(FtType *tp)
 
 const char *ft_type_name(const FtType *tp)
 {
+    FT_NONNULL(NULL, tp);
     return tp->tp_name;
 }
 
 int ft_type_is_subtype(const FtType *a, const FtType *b)
 {
+    FT_NONNULL(-1, a, b);
     for (; a; a = a->tp_base)
         if (a == b)
             return 1;
@@ -97,6 +100,7 @@ int ft_type_is_subtype(const FtType *a, const FtType *b)
 
 int ft_isinstance(const FtObject *op, const FtType *tp)
 {
+    FT_NONNULL(-1, op, tp);
     return ft_type_is_subtype(op->ob_type, tp);
 }
 
@@ -117,34 +121,63 @@ void ft__dealloc(FtObject *op)
 
 FtObject *ft_repr(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
-    if (tp->tp_repr)
-        return tp->tp_repr(op);
+    if (tp->tp_repr) {
+        if (ft__recursion_enter(" while getting the repr of an object") < 0)
+            return NULL;
+        FtObject *r = tp->tp_repr(op);
+        ft__recursion_leave();
+        return r;
+    }
     return ft_str_from_format("<%s object at %p>", tp->tp_name, (void *)op);
 }
 
 FtObject *ft_str(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
-    if (tp->tp_str)
-        return tp->tp_str(op);
+    if (tp->tp_str) {
+        if (ft__recursion_enter(" while getting the str of an object") < 0)
+            return NULL;
+        FtObject *r = tp->tp_str(op);
+        ft__recursion_leave();
+        return r;
+    }
     return ft_repr(op);
 }
 
 int64_t ft_hash(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     FtType *tp = op->ob_type;
     if (!tp->tp_hash) {
         ft_error_set(FT_ERR_TYPE, "unhashable type: '%s'", tp->tp_name);
         return -1;
     }
-    return tp->tp_hash(op);
+    if (ft__recursion_enter(" while hashing an object") < 0)
+        return -1;
+    int64_t h = tp->tp_hash(op);
+    ft__recursion_leave();
+    return h;
 }
 
 static const char *const op_symbols[] = { "<", "<=", "==", "!=", ">", ">=" };
 static const FtCompareOp reflected[] = { FT_GT, FT_GE, FT_EQ, FT_NE, FT_LT, FT_LE };
 
+static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op);
+
 FtObject *ft_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
+{
+    FT_NONNULL(NULL, a, b);
+    if (ft__recursion_enter(" in comparison") < 0)
+        return NULL;
+    FtObject *r = richcompare(a, b, op);
+    ft__recursion_leave();
+    return r;
+}
+
+static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     if ((unsigned)op > FT_GE) {
         ft_error_set(FT_ERR_VALUE, "invalid comparison operator %d", (int)op);
@@ -181,6 +214,7 @@ FtObject *ft_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 
 int ft_compare_bool(FtObject *a, FtObject *b, FtCompareOp op)
 {
+    FT_NONNULL(-1, a, b);
     if (a == b) {
         if (op == FT_EQ)
             return 1;
@@ -197,6 +231,7 @@ int ft_compare_bool(FtObject *a, FtObject *b, FtCompareOp op)
 
 int ft_is_true(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (op == FT_TRUE)
         return 1;
     if (op == FT_FALSE || op == FT_NONE)
@@ -213,6 +248,7 @@ int ft_is_true(FtObject *op)
 
 FtSsize ft_len(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     FtType *tp = op->ob_type;
     if (!tp->tp_len) {
         ft_error_set(FT_ERR_TYPE, "object of type '%s' has no len()",
@@ -224,6 +260,7 @@ FtSsize ft_len(FtObject *op)
 
 int ft_contains(FtObject *container, FtObject *item)
 {
+    FT_NONNULL(-1, container, item);
     FtType *tp = container->ob_type;
     if (tp->tp_contains)
         return tp->tp_contains(container, item);
@@ -249,6 +286,7 @@ int ft_contains(FtObject *container, FtObject *item)
 
 size_t ft_sizeof(FtObject *op)
 {
+    FT_NONNULL(0, op);
     FtType *tp = op->ob_type;
     if (tp->tp_sizeof)
         return tp->tp_sizeof(op);

@@ -511,6 +511,7 @@ static int check_mutable(FtObject *op)
 
 int ft_set_add(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     if (check_mutable(s) < 0)
         return -1;
     int64_t h = key_hash(key);
@@ -519,6 +520,7 @@ int ft_set_add(FtObject *s, FtObject *key)
 
 int ft_set_discard(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     if (check_mutable(s) < 0)
         return -1;
     int64_t h = key_hash(key);
@@ -527,6 +529,7 @@ int ft_set_discard(FtObject *s, FtObject *key)
 
 int ft_set_remove(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     int r = ft_set_discard(s, key);
     if (r == 0) {
         FtObject *rep = ft_repr(key);
@@ -540,6 +543,7 @@ int ft_set_remove(FtObject *s, FtObject *key)
 
 int ft_set_contains(FtObject *s, FtObject *key)
 {
+    FT_NONNULL(-1, s, key);
     if (check_anyset(s) < 0)
         return -1;
     int64_t h = key_hash(key);
@@ -548,6 +552,7 @@ int ft_set_contains(FtObject *s, FtObject *key)
 
 FtObject *ft_set_pop(FtObject *s)
 {
+    FT_NONNULL(NULL, s);
     if (check_mutable(s) < 0)
         return NULL;
     FtSet *so = SO(s);
@@ -571,6 +576,7 @@ FtObject *ft_set_pop(FtObject *s)
 
 int ft_set_clear(FtObject *s)
 {
+    FT_NONNULL(-1, s);
     if (check_mutable(s) < 0)
         return -1;
     set_clear_internal(s);
@@ -579,6 +585,7 @@ int ft_set_clear(FtObject *s)
 
 FtObject *ft_set_copy(FtObject *s)
 {
+    FT_NONNULL(NULL, s);
     if (check_anyset(s) < 0)
         return NULL;
     if (is_frozen(s))
@@ -588,6 +595,7 @@ FtObject *ft_set_copy(FtObject *s)
 
 FtSsize ft_set_table_size(FtObject *s)
 {
+    FT_NONNULL(-1, s);
     if (check_anyset(s) < 0)
         return -1;
     FtSsize n;
@@ -608,6 +616,7 @@ static FtObject *as_set(FtObject *b)
 
 FtObject *ft_set_union(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     FtObject *r = make_set(ft_type_of(a), a);
@@ -637,6 +646,7 @@ static FtObject *filter(FtType *tp, FtObject *from, FtObject *in, int want)
 
 FtObject *ft_set_intersection(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     /* Walk the smaller side when both are sets. */
@@ -647,6 +657,7 @@ FtObject *ft_set_intersection(FtObject *a, FtObject *b)
 
 FtObject *ft_set_difference(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     FtObject *bs = as_set(b);
@@ -659,6 +670,7 @@ FtObject *ft_set_difference(FtObject *a, FtObject *b)
 
 FtObject *ft_set_symmetric_difference(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_anyset(a) < 0)
         return NULL;
     Snap s;
@@ -680,13 +692,24 @@ FtObject *ft_set_symmetric_difference(FtObject *a, FtObject *b)
     return r;
 }
 
-/* 1 if every entry of `from` is in `in`, 0 if not, -1 on error. */
-static int all_in(FtObject *from, FtObject *in)
+/* How the snapshot's size must relate to len(in) for all_in to go on. */
+enum { SIZE_EQ, SIZE_LE, SIZE_LT };
+
+/* 1 if every entry of `from` is in `in` (and the snapshot of `from` has the
+ * size relation `rel` to len(in)), 0 if not, -1 on error. The size test is
+ * decided from the snapshot, never from an earlier len of `from`: a
+ * concurrent clear between a len and the snapshot would otherwise compare a
+ * size and a content taken at different times. */
+static int all_in(FtObject *from, FtObject *in, int rel)
 {
     Snap s;
     if (set_snapshot(from, &s) < 0)
         return -1;
+    FtSsize lin = ft_len(in);
     int r = 1;
+    if ((rel == SIZE_EQ && s.n != lin) || (rel == SIZE_LE && s.n > lin)
+        || (rel == SIZE_LT && s.n >= lin))
+        r = 0;
     for (FtSsize i = 0; i < s.n && r == 1; i++)
         r = contains_hash(in, s.e[i].key, s.e[i].hash);
     snap_free(&s);
@@ -695,38 +718,44 @@ static int all_in(FtObject *from, FtObject *in)
 
 int ft_set_issubset(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (check_anyset(a) < 0)
         return -1;
     FtObject *bs = as_set(b);
     if (!bs)
         return -1;
-    int r = ft_len(a) > ft_len(bs) ? 0 : all_in(a, bs);
+    int r = all_in(a, bs, SIZE_LE);
     ft_decref(bs);
     return r;
 }
 
 int ft_set_issuperset(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (check_anyset(a) < 0)
         return -1;
     FtObject *bs = as_set(b);
     if (!bs)
         return -1;
-    int r = ft_len(bs) > ft_len(a) ? 0 : all_in(bs, a);
+    int r = all_in(bs, a, SIZE_LE);
     ft_decref(bs);
     return r;
 }
 
 int ft_set_isdisjoint(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (check_anyset(a) < 0)
         return -1;
     FtObject *bs = as_set(b);
     if (!bs)
         return -1;
     Snap s;
-    int r = set_snapshot(ft_len(a) <= ft_len(bs) ? a : bs, &s);
-    FtObject *other = ft_len(a) <= ft_len(bs) ? bs : a;
+    /* Pick the smaller side once: two separate len reads could pick the
+     * same set for both roles under a concurrent resize. */
+    int a_smaller = ft_len(a) <= ft_len(bs);
+    int r = set_snapshot(a_smaller ? a : bs, &s);
+    FtObject *other = a_smaller ? bs : a;
     if (r == 0) {
         r = 1;
         for (FtSsize i = 0; i < s.n && r == 1; i++) {
@@ -745,18 +774,17 @@ static FtObject *set_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     if (!ft_is_anyset(a) || !ft_is_anyset(b))
         return NULL;            /* not implemented */
-    FtSsize la = ft_len(a), lb = ft_len(b);
     int r;
     switch (op) {
     case FT_EQ: case FT_NE:
-        r = la != lb ? 0 : all_in(a, b);
+        r = all_in(a, b, SIZE_EQ);
         if (r >= 0 && op == FT_NE)
             r = !r;
         break;
-    case FT_LE: r = la > lb ? 0 : all_in(a, b); break;
-    case FT_GE: r = lb > la ? 0 : all_in(b, a); break;
-    case FT_LT: r = la >= lb ? 0 : all_in(a, b); break;
-    case FT_GT: r = lb >= la ? 0 : all_in(b, a); break;
+    case FT_LE: r = all_in(a, b, SIZE_LE); break;
+    case FT_GE: r = all_in(b, a, SIZE_LE); break;
+    case FT_LT: r = all_in(a, b, SIZE_LT); break;
+    case FT_GT: r = all_in(b, a, SIZE_LT); break;
     default: return NULL;
     }
     return r < 0 ? NULL : ft_bool_from(r);
@@ -791,8 +819,6 @@ static int64_t frozenset_hash(FtObject *op)
 static FtObject *set_repr(FtObject *op)
 {
     int frozen = is_frozen(op);
-    if (ft_len(op) == 0)
-        return ft_str_from_utf8(frozen ? "frozenset()" : "set()", -1);
     FtReprFrame frame;
     int e = ft__repr_enter(&frame, op);
     if (e != 0)
@@ -801,6 +827,13 @@ static FtObject *set_repr(FtObject *op)
     FtObject *res = NULL, *list = NULL, *sep = NULL, *body = NULL;
     if (set_snapshot(op, &s) < 0)
         goto done;
+    /* Empty or not is decided from the snapshot (gh-129967): an earlier
+     * len() and a concurrent clear would print "{}", a dict's repr. */
+    if (s.n == 0) {
+        snap_free(&s);
+        res = ft_str_from_utf8(frozen ? "frozenset()" : "set()", -1);
+        goto done;
+    }
     list = ft_list_new(s.n);
     for (FtSsize i = 0; list && i < s.n; i++) {
         FtObject *r = ft_repr(s.e[i].key);

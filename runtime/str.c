@@ -161,6 +161,8 @@ FtObject *ft__str_from_kind(int kind, const void *data, FtSsize len)
 
 FtObject *ft_str_from_ucs4(const uint32_t *cps, FtSsize len)
 {
+    if (len > 0)
+        FT_NONNULL(NULL, cps);
     if (len < 0) {
         ft_error_set(FT_ERR_VALUE, "negative string length %td", len);
         return NULL;
@@ -209,6 +211,7 @@ static int check_str(FtObject *op, const char *what)
 
 FtSsize ft_str_length(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (check_str(op, "str length") < 0)
         return -1;
     return FT_STR(op)->length;
@@ -216,16 +219,19 @@ FtSsize ft_str_length(FtObject *op)
 
 uint32_t ft_str_read_char(FtObject *op, FtSsize index)
 {
+    FT_NONNULL((uint32_t)-1, op);
     return ft__str_read(FT_STR(op)->kind, ft__str_data(op), index);
 }
 
 int ft_str_kind(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return FT_STR(op)->kind;
 }
 
 int ft_str_is_ascii(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     return ft__str_is_ascii(op);
 }
 
@@ -233,6 +239,7 @@ int ft_str_is_ascii(FtObject *op)
 
 int ft_str_compare(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     FtStr *x = FT_STR(a), *y = FT_STR(b);
     FtSsize n = x->length < y->length ? x->length : y->length;
     const void *da = ft__str_data(a), *db = ft__str_data(b);
@@ -253,6 +260,7 @@ int ft_str_compare(FtObject *a, FtObject *b)
 
 int ft_str_equal(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(-1, a, b);
     if (a == b)
         return 1;
     FtStr *x = FT_STR(a), *y = FT_STR(b);
@@ -267,6 +275,7 @@ int ft_str_equal(FtObject *a, FtObject *b)
 
 int ft_str_equal_cstr(FtObject *a, const char *utf8)
 {
+    FT_NONNULL(-1, a, utf8);
     FtStr *s = FT_STR(a);
     const uint8_t *p = (const uint8_t *)utf8;
     const uint8_t *end = p + strlen(utf8);
@@ -303,6 +312,7 @@ static FtObject *str_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 
 FtObject *ft_str_concat(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_str(a, "concat") < 0 || check_str(b, "concat") < 0)
         return NULL;
     FtSsize la = FT_STR(a)->length, lb = FT_STR(b)->length;
@@ -325,6 +335,7 @@ FtObject *ft_str_concat(FtObject *a, FtObject *b)
 
 FtObject *ft_str_getitem(FtObject *op, FtSsize index)
 {
+    FT_NONNULL(NULL, op);
     if (check_str(op, "str index") < 0)
         return NULL;
     FtStr *s = FT_STR(op);
@@ -343,6 +354,7 @@ FtObject *ft_str_getitem(FtObject *op, FtSsize index)
 
 FtObject *ft_str_slice(FtObject *op, FtSsize start, FtSsize stop, FtSsize step)
 {
+    FT_NONNULL(NULL, op);
     if (check_str(op, "str slice") < 0)
         return NULL;
     if (step == 0) {
@@ -422,6 +434,7 @@ static FtSsize search(int hk, const void *hd, FtSsize n,
 
 FtSsize ft_str_find(FtObject *op, FtObject *sub, FtSsize start, FtSsize end)
 {
+    FT_NONNULL(-1, op, sub);
     if (check_str(op, "find") < 0 || check_str(sub, "find") < 0)
         return -2;
     FtStr *s = FT_STR(op), *t = FT_STR(sub);
@@ -447,6 +460,7 @@ FtSsize ft_str_find(FtObject *op, FtObject *sub, FtSsize start, FtSsize end)
 
 int ft_str_contains(FtObject *op, FtObject *sub)
 {
+    FT_NONNULL(-1, op, sub);
     if (check_str(op, "in") < 0)
         return -1;
     if (!ft_is_str(sub)) {
@@ -525,6 +539,7 @@ static FtSsize repr_put(int kind, void *out, FtSsize k, uint32_t c, uint32_t quo
 
 FtObject *ft_str_repr(FtObject *op)
 {
+    FT_NONNULL(NULL, op);
     if (check_str(op, "repr") < 0)
         return NULL;
     FtStr *s = FT_STR(op);

@@ -211,6 +211,7 @@ static FtObject *insert(FtObject *cand, int64_t h, int *refused)
 
 FtObject *ft_str_intern(FtObject *s)
 {
+    FT_NONNULL(NULL, s);
     if (!ft_is_str(s)) {
         ft_error_set(FT_ERR_TYPE, "can't intern %s", ft_type_name(ft_type_of(s)));
         return NULL;
@@ -240,6 +241,7 @@ FtObject *ft_str_intern(FtObject *s)
 
 FtObject *ft_str_intern_cstr(const char *utf8)
 {
+    FT_NONNULL(NULL, utf8);
     FtObject *s = ft_str_from_utf8(utf8, -1);
     if (!s)
         return NULL;
@@ -250,6 +252,7 @@ FtObject *ft_str_intern_cstr(const char *utf8)
 
 int ft_str_is_interned(FtObject *s)
 {
+    FT_NONNULL(-1, s);
     return ft_is_str(s) &&
            atomic_load_explicit(&FT_STR(s)->interned, memory_order_acquire) !=
            FT_STR_NOT_INTERNED;

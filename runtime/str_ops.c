@@ -113,6 +113,7 @@ static FtObject *join_items(FtObject *sep, FtObject **items, FtSsize n)
 
 FtObject *ft_str_join(FtObject *sep, FtObject *iterable)
 {
+    FT_NONNULL(NULL, sep, iterable);
     if (!ft_is_str(sep)) {
         ft_error_set(FT_ERR_TYPE, "join: separator must be str, not %s",
                      ft_type_name(ft_type_of(sep)));
@@ -192,6 +193,7 @@ static int split_sep(FtObject *list, FtObject *op, FtObject *sep, FtSsize maxspl
 
 FtObject *ft_str_split(FtObject *op, FtObject *sep, FtSsize maxsplit)
 {
+    FT_NONNULL(NULL, op);
     if (!ft_is_str(op) || (sep && !ft_is_str(sep))) {
         ft_error_set(FT_ERR_TYPE, "split: expected str arguments");
         return NULL;
@@ -218,6 +220,7 @@ FtObject *ft_str_split(FtObject *op, FtObject *sep, FtSsize maxsplit)
 
 FtObject *ft_str_from_format(const char *fmt, ...)
 {
+    FT_NONNULL(NULL, fmt);
     char small[256];
     va_list ap, ap2;
     va_start(ap, fmt);

@@ -13,6 +13,7 @@
  */
 #include "runtime/internal.h"
 #include "runtime/trashcan.h"
+#include <pthread.h>
 
 /* ---- Deferred dealloc ---- */
 
@@ -76,22 +77,16 @@ FtSsize ft__trashcan_pending(void)
 /* ---- Repr guard ---- */
 
 static _Thread_local FtReprFrame *repr_top;
-static _Thread_local int repr_depth;
 
 int ft__repr_enter(FtReprFrame *frame, FtObject *op)
 {
+    /* The walk is bounded by the recursion limit (ft_repr's guard). */
     for (FtReprFrame *f = repr_top; f; f = f->prev)
         if (f->op == op)
             return 1;
-    if (repr_depth >= FT_REPR_MAX_DEPTH) {
-        ft_error_set(FT_ERR_RUNTIME,
-                     "maximum recursion depth exceeded while getting the repr of an object");
-        return -1;
-    }
     frame->op = op;
     frame->prev = repr_top;
     repr_top = frame;
-    repr_depth++;
     return 0;
 }
 
@@ -99,5 +94,83 @@ void ft__repr_leave(FtReprFrame *frame)
 {
     FT_ASSERT(repr_top == frame);
     repr_top = frame->prev;
-    repr_depth--;
+}
+
+/* ---- Recursion guard ---- */
+
+_Thread_local int ft__tl_recursion_depth;
+static _Atomic int recursion_limit = FT_RECURSION_DEFAULT;
+_Atomic int ft__recursion_check_from = FT_RECURSION_FAST_DEPTH;
+
+/* This thread's stack: lowest usable address plus the margin; 0 = not read
+ * yet, 1 = unknown (only the depth limit applies). low_water: lowest frame
+ * address the slow path saw (tests measure stack per level with it). */
+static _Thread_local uintptr_t stack_floor;
+static _Thread_local uintptr_t low_water;
+static _Thread_local int low_water_depth;
+
+#define MARGIN_MAX ((size_t)64 << 10)
+
+static uintptr_t read_stack_floor(void)
+{
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return 1;
+    int rc = pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0 || size == 0)
+        return 1;
+    size_t margin = size / 4 < MARGIN_MAX ? size / 4 : MARGIN_MAX;
+    return (uintptr_t)addr + margin;
+}
+
+int ft__recursion_enter_slow(const char *where)
+{
+    int depth = ft__tl_recursion_depth;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (FT_UNLIKELY(stack_floor == 0))
+        stack_floor = read_stack_floor();
+    if (sp < low_water || low_water == 0) {
+        low_water = sp;
+        low_water_depth = depth;
+    }
+    if (depth > ft_atomic_load_relaxed(&recursion_limit) || sp < stack_floor) {
+        ft__tl_recursion_depth--;
+        ft_error_set(FT_ERR_RECURSION, "maximum recursion depth exceeded%s",
+                     where);
+        return -1;
+    }
+    return 0;
+}
+
+uintptr_t ft__recursion_stack_low_water(int reset, int *depth)
+{
+    uintptr_t r = low_water;
+    if (depth)
+        *depth = low_water_depth;
+    if (reset) {
+        low_water = 0;
+        low_water_depth = 0;
+    }
+    return r;
+}
+
+int ft_set_recursion_limit(int limit)
+{
+    if (limit < 1) {
+        ft_error_set(FT_ERR_VALUE, "recursion limit must be greater or equal than 1");
+        return -1;
+    }
+    ft_atomic_store_relaxed(&recursion_limit, limit);
+    ft_atomic_store_relaxed(&ft__recursion_check_from,
+                            limit < FT_RECURSION_FAST_DEPTH ? limit
+                                                            : FT_RECURSION_FAST_DEPTH);
+    return 0;
+}
+
+int ft_get_recursion_limit(void)
+{
+    return ft_atomic_load_relaxed(&recursion_limit);
 }

@@ -25,8 +25,8 @@
  *     }
  *
  * Repr guard. repr() of a container that contains itself prints "[...]"
- * (CPython's Py_ReprEnter), and repr() nested deeper than FT_REPR_MAX_DEPTH
- * fails with FT_ERR_RUNTIME instead of overflowing the stack. Frames live on
+ * (CPython's Py_ReprEnter); depth is limited by the recursion guard below
+ * (ft_repr brackets every tp_repr). Frames live on
  * the caller's stack: entering never allocates.
  *
  * Both are per thread and need no locking. Callers: any tp_dealloc / tp_repr
@@ -56,9 +56,50 @@ FtSsize ft__trashcan_pending(void);
         ft__trashcan_end(); \
     }
 
-/* ---- Repr guard ---- */
+/* ---- Recursion guard (FT_ERR_RECURSION; ft_set_recursion_limit) ----
+ *
+ * Every generic entry that may recurse on an operand's structure (ft_repr,
+ * ft_str, ft_hash, ft_richcompare) brackets the type slot it calls:
+ *
+ *     if (ft__recursion_enter(" in comparison") < 0)
+ *         return NULL;                  // FT_ERR_RECURSION set
+ *     r = tp->tp_richcompare(a, b, op);
+ *     ft__recursion_leave();
+ *
+ * State, all thread-local: depth = brackets open on this thread. The fast
+ * path is one increment and one compare against ft__recursion_check_from
+ * (min(limit, FT_RECURSION_FAST_DEPTH)); past it, the slow path checks the
+ * depth against the limit and the stack pointer against the thread's stack
+ * (bounds from pthread_getattr_np, read once per thread): it fails when
+ * fewer than ft__recursion_margin bytes are left (64 KiB, or a quarter of
+ * a small stack). A failing enter leaves depth unchanged (no leave). */
+#define FT_RECURSION_DEFAULT 1000
+#define FT_RECURSION_FAST_DEPTH 32
 
-#define FT_REPR_MAX_DEPTH 1000
+extern _Thread_local int ft__tl_recursion_depth;
+/* Relaxed: a limit change only has to be seen eventually. */
+extern _Atomic int ft__recursion_check_from;
+
+int ft__recursion_enter_slow(const char *where);
+
+static inline int ft__recursion_enter(const char *where)
+{
+    if (FT_UNLIKELY(++ft__tl_recursion_depth
+                    > ft_atomic_load_relaxed(&ft__recursion_check_from)))
+        return ft__recursion_enter_slow(where);
+    return 0;
+}
+
+static inline void ft__recursion_leave(void)
+{
+    ft__tl_recursion_depth--;
+}
+
+/* Tests: the lowest stack address the slow path has seen on this thread
+ * (0 if none) and the depth it was seen at; reset by passing 1. */
+uintptr_t ft__recursion_stack_low_water(int reset, int *depth);
+
+/* ---- Repr guard ---- */
 
 typedef struct FtReprFrame {
     FtObject *op;
@@ -66,8 +107,8 @@ typedef struct FtReprFrame {
 } FtReprFrame;
 
 /* 0: entered (call ft__repr_leave with the same frame when done);
- * 1: op is already being repr'd on this thread (print the "..." form);
- * -1: too deep, FT_ERR_RUNTIME set. */
+ * 1: op is already being repr'd on this thread (print the "..." form).
+ * Never fails (-1 is kept in the contract for callers' sake). */
 int ft__repr_enter(FtReprFrame *frame, FtObject *op);
 void ft__repr_leave(FtReprFrame *frame);
 

@@ -80,6 +80,11 @@ FtObject *ft_tuple_new(FtSsize n)
 
 int ft_tuple_set_item_init(FtObject *t, FtSsize i, FtObject *item)
 {
+    if (FT_UNLIKELY(!t || !item)) {
+        ft_xdecref(item);           /* stolen even on error */
+        ft__null_arg_error(__func__);
+        return -1;
+    }
     if (check_tuple(t, "ft_tuple_set_item_init") < 0) {
         ft_xdecref(item);
         return -1;
@@ -95,9 +100,10 @@ int ft_tuple_set_item_init(FtObject *t, FtSsize i, FtObject *item)
 
 FtObject *ft_tuple_from_array(FtObject *const *items, FtSsize n)
 {
-    if (n > 0 && !items) {
-        ft_error_set(FT_ERR_VALUE, "ft_tuple_from_array: NULL items");
-        return NULL;
+    if (n > 0) {
+        FT_NONNULL(NULL, items);
+        for (FtSsize i = 0; i < n; i++)
+            FT_NONNULL(NULL, items[i]);
     }
     FtObject *t = ft_tuple_new(n);
     if (!t)
@@ -115,8 +121,15 @@ FtObject *ft_tuple_pack(FtSsize n, ...)
     va_list ap;
     va_start(ap, n);
     for (FtSsize i = 0; i < n; i++)
-        TUPLE(t)->ob_item[i] = ft_newref(va_arg(ap, FtObject *));
+        TUPLE(t)->ob_item[i] = ft_xnewref(va_arg(ap, FtObject *));
     va_end(ap);
+    for (FtSsize i = 0; i < n; i++) {
+        if (FT_UNLIKELY(!TUPLE(t)->ob_item[i])) {
+            ft_decref(t);           /* dealloc skips the NULL slots */
+            ft__null_arg_error(__func__);
+            return NULL;
+        }
+    }
     return t;
 }
 
@@ -152,11 +165,13 @@ static int tuple_clear(FtObject *op)
 
 FtObject *ft_tuple_borrow_item(FtObject *t, FtSsize i)
 {
+    FT_NONNULL(NULL, t);
     return TUPLE(t)->ob_item[i];
 }
 
 FtObject *ft_tuple_get_item(FtObject *t, FtSsize i)
 {
+    FT_NONNULL(NULL, t);
     if (check_tuple(t, "ft_tuple_get_item") < 0)
         return NULL;
     FtSsize n = TUPLE(t)->ob_base.ob_size;
@@ -171,6 +186,7 @@ FtObject *ft_tuple_get_item(FtObject *t, FtSsize i)
 
 FtObject *ft_tuple_slice(FtObject *t, FtSsize start, FtSsize stop, FtSsize step)
 {
+    FT_NONNULL(NULL, t);
     if (check_tuple(t, "ft_tuple_slice") < 0 || ft__slice_check_step(&step) < 0)
         return NULL;
     FtSsize n = TUPLE(t)->ob_base.ob_size;
@@ -187,6 +203,7 @@ FtObject *ft_tuple_slice(FtObject *t, FtSsize start, FtSsize stop, FtSsize step)
 
 FtObject *ft_tuple_concat(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_tuple(a, "ft_tuple_concat") < 0 || check_tuple(b, "ft_tuple_concat") < 0)
         return NULL;
     FtSsize na = TUPLE(a)->ob_base.ob_size, nb = TUPLE(b)->ob_base.ob_size;

@@ -143,6 +143,8 @@ static void decode_into(FtObject *r, const uint8_t *p, FtSsize n)
 
 FtObject *ft_str_from_utf8(const char *s, FtSsize len)
 {
+    if (len != 0)
+        FT_NONNULL(NULL, s);
     const uint8_t *p = (const uint8_t *)s;
     if (len < 0)
         len = (FtSsize)strlen(s);
@@ -220,6 +222,7 @@ static void encode_into(FtObject *op, uint8_t *out)
 
 const char *ft_str_as_utf8(FtObject *op, FtSsize *len_out)
 {
+    FT_NONNULL(NULL, op);
     if (!ft_is_str(op)) {
         ft_error_set(FT_ERR_TYPE, "expected str, got %s",
                      ft_type_name(ft_type_of(op)));

@@ -208,6 +208,7 @@ static FtWeakref *weakref_alloc(FtWeakCallback callback, void *arg)
 
 FtObject *ft_weakref_new(FtObject *op, FtWeakCallback callback, void *arg)
 {
+    FT_NONNULL(NULL, op);
     if (!accepts_weakrefs(op)) {
         ft_error_set(FT_ERR_TYPE, "cannot create weak reference to '%s' object",
                      op->ob_type->tp_name);
@@ -251,6 +252,7 @@ FtObject *ft_weakref_new(FtObject *op, FtWeakCallback callback, void *arg)
 
 FtObject *ft_weakref_get(FtObject *self)
 {
+    FT_NONNULL(NULL, self);
     if (!is_weakref(self)) {
         ft_error_set(FT_ERR_TYPE, "expected a weakref, got '%s'",
                      self->ob_type->tp_name);
@@ -284,6 +286,7 @@ FtObject *ft_weakref_get(FtObject *self)
 
 FtSsize ft_weakref_count(FtObject *op)
 {
+    FT_NONNULL(-1, op);
     if (!accepts_weakrefs(op))
         return 0;
     FtSsize n = 0;

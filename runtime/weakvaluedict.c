@@ -167,6 +167,7 @@ static int purge(FtWeakValueDict *w)
 
 int ft_weakvaluedict_set(FtObject *wd, FtObject *key, FtObject *value)
 {
+    FT_NONNULL(-1, wd, key, value);
     FtWeakValueDict *w = as_wvd(wd);
     if (!w)
         return -1;
@@ -188,6 +189,7 @@ int ft_weakvaluedict_set(FtObject *wd, FtObject *key, FtObject *value)
 
 FtObject *ft_weakvaluedict_get(FtObject *wd, FtObject *key)
 {
+    FT_NONNULL(NULL, wd, key);
     FtWeakValueDict *w = as_wvd(wd);
     if (!w)
         return NULL;
@@ -207,6 +209,7 @@ FtObject *ft_weakvaluedict_get(FtObject *wd, FtObject *key)
 
 FtSsize ft_weakvaluedict_len(FtObject *wd)
 {
+    FT_NONNULL(-1, wd);
     FtWeakValueDict *w = as_wvd(wd);
     if (!w)
         return -1;

@@ -17,6 +17,22 @@
  *                   their own detach (merged), while two threads stop the
  *                   world: no progress while stopped, ids never reused,
  *                   exact attach counts.
+ *   sort_park       one thread sorts a shared list with a comparator that
+ *                   allocates (a safepoint inside the list's critical
+ *                   section), first with a yield in the comparator, then
+ *                   with no hold time at all; another stops the world and,
+ *                   inside the stopped world, appends to and pops from that
+ *                   list (and takes its critical section directly). A
+ *                   thread suspended for a stop must have released its
+ *                   sections (issue 10 item 1): no deadlock (watchdog), the
+ *                   list keeps exactly its items.
+ *   cs2_orders      the public API only (ftrt/critical.h): threads take
+ *                   two-object sections on one pair in both argument orders
+ *                   (allocating inside, so a stop may suspend them), and
+ *                   nested one-object sections, while another thread stops
+ *                   and restarts the world in a loop and takes the same
+ *                   sections inside the stopped world: no deadlock, counters
+ *                   consistent at every entry, exact totals (issue 11).
  *
  * The stoppers sleep with plain usleep while the world is stopped: a
  * blocking region would detach the stopping thread itself.
@@ -442,11 +458,230 @@ static void attach_churn(void)
     free(c);
 }
 
+/* ================================================================
+ * sort_park
+ * ================================================================ */
+
+typedef struct SortCtx {
+    FtObject *list;
+    long rounds;              /* sorts by the sorter */
+    int hold;                 /* comparator yields now and then */
+    _Atomic int sorter_done;
+    long stops;               /* written by the stopper, read after join */
+    long sorts_ok, sorts_modified;   /* written by the sorter */
+} SortCtx;
+
+/* Compares floats; allocates on every call (a safepoint poll inside the
+ * sort's critical section), yields now and then when `hold` is set. */
+static int alloc_cmp(FtObject *a, FtObject *b, void *arg)
+{
+    SortCtx *c = arg;
+    FtObject *t = new_float(0.5);
+    ft_decref(t);
+    if (c->hold && (ft_float_as_double(a) > 40.0))
+        sched_yield();
+    double x = ft_float_as_double(a), y = ft_float_as_double(b);
+    return x < y ? -1 : x > y;
+}
+
+static void sort_worker(void *vctx, int me)
+{
+    SortCtx *c = vctx;
+    StressRng rng = stress_rng_for(me + 60);
+    if (me == 0) {
+        for (long r = 0; r < c->rounds; r++) {
+            int rc = ft_list_sort(c->list, alloc_cmp, c, (int)(r & 1));
+            if (rc == 0) {
+                c->sorts_ok++;
+            } else {
+                STRESS_CHECK(ft_error_kind() == FT_ERR_VALUE, "sort: %s",
+                             ft_error_message());
+                ft_error_clear();
+                c->sorts_modified++;
+            }
+            stress_count(1);
+        }
+        atomic_store_explicit(&c->sorter_done, 1, memory_order_release);
+        return;
+    }
+    long stops = 0;
+    while (!atomic_load_explicit(&c->sorter_done, memory_order_acquire)) {
+        ft_world_stop();
+        /* Inside the stopped world: the sorter is suspended in the middle
+         * of its sort, and must have released the list's section (only it
+         * and we lock the list, and we lock it only while it is stopped, so
+         * a locked mutex here is the sorter's). */
+#if !FT_MODE_GIL
+        STRESS_CHECK(!ft__mutex_is_locked(c->list),
+                     "the list's lock is held by a stopped thread");
+#endif
+        FtObject *x = new_float(-1.0);
+        STRESS_OK(ft_list_append(c->list, x) == 0);
+        ft_decref(x);
+        FtObject *y = ft_list_pop(c->list, -1);
+        STRESS_CHECK(y == x, "popped another item than the one appended");
+        ft_decref(y);
+        if (stress_below(&rng, 2) == 0) {
+            FT_BEGIN_CRITICAL_SECTION(c->list);
+            FT_END_CRITICAL_SECTION();
+        }
+        ft_world_start();
+        stops++;
+        if (stress_below(&rng, 4) == 0)
+            pause_attached();
+    }
+    c->stops = stops;
+}
+
+static void sort_park_run(int hold)
+{
+    enum { N = 64 };
+    SortCtx *c = calloc(1, sizeof *c);
+    STRESS_CHECK(c, "oom");
+    c->list = ft_list_new(0);
+    STRESS_OK(c->list);
+    c->hold = hold;
+    c->rounds = stress_iters(4000, 400);
+    double sum = 0;
+    for (int i = 0; i < N; i++) {
+        FtObject *f = new_float((double)((i * 37) % N));
+        sum += (double)((i * 37) % N);
+        STRESS_OK(ft_list_append(c->list, f) == 0);
+        ft_decref(f);
+    }
+    stress_run_threads(2, sort_worker, c);
+    STRESS_CHECK(ft_len(c->list) == N, "list length %td, expected %d",
+                 ft_len(c->list), N);
+    double got = 0;
+    for (int i = 0; i < N; i++) {
+        FtObject *f = ft_list_get_item(c->list, i);
+        STRESS_OK(f);
+        got += ft_float_as_double(f);
+        ft_decref(f);
+    }
+    STRESS_CHECK(got == sum, "items changed: sum %g, expected %g", got, sum);
+    STRESS_CHECK(c->sorts_ok + c->sorts_modified == c->rounds, "sorts");
+    ft_decref(c->list);
+    free(c);
+}
+
+static void sort_park(void)
+{
+    sort_park_run(1);     /* the comparator yields: long hold times */
+    sort_park_run(0);     /* no hold time beyond the allocation */
+}
+
+/* ================================================================
+ * cs2_orders
+ * ================================================================ */
+
+typedef struct Cs2Ctx {
+    int nworkers;
+    long iters;
+    FtObject *a, *b;            /* two dicts used as lock objects */
+    long count_a, count_b;      /* plain: only with both locks (or a's) held */
+    long bad;                   /* plain, under both locks: broken entries */
+    _Atomic int workers_done;
+    long stops;                 /* written by the stopper, read after join */
+} Cs2Ctx;
+
+/* Both locks: allocate first (may park: the section is suspended and
+ * re-taken), then check and bump with nothing that parks in between. */
+static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y)
+{
+    FT_BEGIN_CRITICAL_SECTION2(x, y);
+    FtObject *t = ft_float_from_double(1.0);
+    STRESS_OK(t);
+    if (c->count_a != c->count_b)
+        c->bad++;
+    c->count_a++;
+    c->count_b++;
+    ft_decref(t);
+    FT_END_CRITICAL_SECTION2();
+}
+
+static void cs2_nested_inner(Cs2Ctx *c, FtObject *y)
+{
+    FT_BEGIN_CRITICAL_SECTION(y);
+    if (c->count_a != c->count_b)
+        c->bad++;
+    c->count_a++;
+    c->count_b++;
+    FT_END_CRITICAL_SECTION();
+}
+
+/* Outer x, inner y: waiting for y parks, which suspends the x section,
+ * so a thread holding y and waiting for x (a two-object section, or the
+ * other nesting order) gets x: no deadlock in either order. The counters
+ * are bumped only inside the inner section, where both are held. */
+static void cs2_nested(Cs2Ctx *c, FtObject *x, FtObject *y)
+{
+    FT_BEGIN_CRITICAL_SECTION(x);
+    cs2_nested_inner(c, y);
+    FT_END_CRITICAL_SECTION();
+}
+
+static void cs2_worker(void *vctx, int me)
+{
+    Cs2Ctx *c = vctx;
+    StressRng rng = stress_rng_for(me + 70);
+    if (me == c->nworkers) {
+        long stops = 0;
+        while (atomic_load_explicit(&c->workers_done, memory_order_acquire) < c->nworkers) {
+            ft_world_stop();
+            if (stops & 1)
+                cs2_step(c, c->b, c->a);     /* locks nothing: world stopped */
+            ft_world_start();
+            stops++;
+            if (stress_below(&rng, 8) == 0)
+                pause_attached();
+        }
+        c->stops = stops;
+        return;
+    }
+    for (long i = 0; i < c->iters; i++) {
+        switch (stress_below(&rng, 4)) {
+        case 0: cs2_step(c, c->a, c->b); break;
+        case 1: cs2_step(c, c->b, c->a); break;
+        case 2: cs2_nested(c, c->a, c->b); break;
+        default: cs2_nested(c, c->b, c->a); break;
+        }
+        if ((i & 31) == 0)
+            ft_safepoint();
+    }
+    stress_count(c->iters);
+    atomic_fetch_add_explicit(&c->workers_done, 1, memory_order_release);
+}
+
+static void cs2_orders(void)
+{
+    Cs2Ctx *c = calloc(1, sizeof *c);
+    STRESS_CHECK(c, "oom");
+    int n = stress_threads();
+    if (n > MAXT)
+        n = MAXT;
+    c->nworkers = n - 1 >= 2 ? n - 1 : 2;
+    c->iters = stress_iters(40000, 4000);
+    c->a = ft_dict_new();
+    c->b = ft_dict_new();
+    STRESS_OK(c->a && c->b);
+    stress_run_threads(c->nworkers + 1, cs2_worker, c);
+    long expect = (long)c->nworkers * c->iters + c->stops / 2;
+    STRESS_CHECK(c->bad == 0, "%ld entries found the counters apart", c->bad);
+    STRESS_CHECK(c->count_a == expect && c->count_b == expect,
+                 "counts %ld/%ld, expected %ld", c->count_a, c->count_b, expect);
+    ft_decref(c->a);
+    ft_decref(c->b);
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "threads");
     stress_scenario("stw_progress", stw_progress, STRESS_LIVE_EXACT);
     stress_scenario("cs_handoff", cs_handoff, STRESS_LIVE_EXACT);
     stress_scenario("attach_churn", attach_churn, STRESS_LIVE_EXACT);
+    stress_scenario("sort_park", sort_park, STRESS_LIVE_EXACT);
+    stress_scenario("cs2_orders", cs2_orders, STRESS_LIVE_EXACT);
     return stress_finish();
 }

@@ -6,7 +6,12 @@
  *   thread can lock the object meanwhile, and the section holds it again
  *   after ft_blocking_end;
  * - nesting: the same object twice, and an object held by a lower section
- *   (which needs the self-suspension when parking).
+ *   (which needs the self-suspension when parking);
+ * - a thread suspended by a stop-the-world at a safepoint inside a section
+ *   has released it: the stopper can lock the object (issue 10 item 1);
+ * - the thread holding the world stopped locks nothing (an object whose
+ *   mutex a stopped thread owns does not block it), and may enter a
+ *   blocking region without suspending itself.
  * In mode gil the macros compile to nothing and the GIL serialises; the
  * same tests still pass (ft__cs_held is always 1 there).
  */
@@ -239,6 +244,116 @@ static void test_suspend_under_contention(void **state)
     assert_int_equal(x.value, 3L * (ITERS / 10));
 }
 
+/* ---- Suspension at a stop-the-world ---- */
+
+static _Atomic int in_section, stopper_wrote;
+
+static void *safepoint_in_section_main(void *arg)
+{
+    (void)arg;
+    FT_BEGIN_CRITICAL_SECTION(&x.ob);
+    x.value = 1;
+    atomic_store(&in_section, 1);
+    /* Safepoints inside the section: the stop suspends us here. */
+    while (!atomic_load(&stopper_wrote))
+        ft_safepoint();
+    /* Resumed after the restart: the section holds x again, and what the
+     * stopper wrote meanwhile is visible (the contract: re-validate). */
+    if (!ft__cs_held(&x.ob) || (!FT_MODE_GIL && !ft__mutex_is_locked(&x.ob)))
+        x.value = -1000;
+    x.value += 1;
+    FT_END_CRITICAL_SECTION();
+    return NULL;
+}
+
+static void test_suspended_at_stop(void **state)
+{
+    (void)state;
+    reset();
+    atomic_store(&in_section, 0);
+    atomic_store(&stopper_wrote, 0);
+    pthread_t th;
+    assert_int_equal(ft_thread_start(&th, safepoint_in_section_main, NULL), 0);
+    ft_blocking_begin();
+    while (!atomic_load(&in_section))
+        sched_yield();
+    ft_blocking_end();
+    ft_world_stop();
+    /* The other thread is stopped inside its section: released. */
+    if (!FT_MODE_GIL)
+        assert_false(ft__mutex_is_locked(&x.ob));
+    FT_BEGIN_CRITICAL_SECTION(&x.ob);
+    assert_int_equal(x.value, 1);
+    x.value = 10;
+    FT_END_CRITICAL_SECTION();
+    atomic_store(&stopper_wrote, 1);
+    assert_int_equal(ft_world_start(), 0);
+    assert_int_equal(ft_thread_join(th, NULL), 0);
+    assert_int_equal(x.value, 11);
+    if (!FT_MODE_GIL)
+        assert_int_equal(ft_atomic_load_relaxed(&x.ob.ob_mutex), 0);
+}
+
+static _Atomic int raw_locked, raw_release;
+
+static void *raw_holder_main(void *arg)
+{
+    (void)arg;
+    /* Own y's mutex outside any section (as a fair unlock hands a mutex to
+     * a parked thread), then wait detached. */
+    ft__mutex_lock(&y.ob);
+    atomic_store(&raw_locked, 1);
+    ft_blocking_begin();
+    while (!atomic_load(&raw_release))
+        sched_yield();
+    ft_blocking_end();
+    ft__mutex_unlock(&y.ob);
+    return NULL;
+}
+
+static void stopper_sections(void)
+{
+    FT_BEGIN_CRITICAL_SECTION(&y.ob);         /* owned by a stopped thread */
+    y.value++;
+    FT_END_CRITICAL_SECTION();
+    FT_BEGIN_CRITICAL_SECTION2(&y.ob, &x.ob);
+    y.value++;
+    x.value++;
+    FT_END_CRITICAL_SECTION2();
+}
+
+static void test_stopper_locks_nothing(void **state)
+{
+    (void)state;
+    reset();
+    atomic_store(&raw_locked, 0);
+    atomic_store(&raw_release, 0);
+    pthread_t th;
+    assert_int_equal(ft_thread_start(&th, raw_holder_main, NULL), 0);
+    ft_blocking_begin();
+    while (!atomic_load(&raw_locked))
+        sched_yield();
+    ft_blocking_end();
+    ft_world_stop();
+    stopper_sections();          /* must not wait for the stopped owner */
+    /* A blocking region while we hold the world stopped keeps us attached. */
+    ft_blocking_begin();
+    ft_blocking_end();
+    assert_true(ft_thread_is_attached());
+    assert_true(ft_world_is_stopped());
+    if (!FT_MODE_GIL)
+        assert_int_equal(ft__tstate()->critical_section, 0);
+    assert_int_equal(ft_world_start(), 0);
+    atomic_store(&raw_release, 1);
+    assert_int_equal(ft_thread_join(th, NULL), 0);
+    assert_int_equal(y.value, 2);
+    assert_int_equal(x.value, 1);
+    if (!FT_MODE_GIL) {
+        assert_int_equal(ft_atomic_load_relaxed(&x.ob.ob_mutex), 0);
+        assert_int_equal(ft_atomic_load_relaxed(&y.ob.ob_mutex), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +363,8 @@ int main(void)
         cmocka_unit_test(test_nested_same_object),
         cmocka_unit_test(test_nested_held_below),
         cmocka_unit_test(test_suspend_under_contention),
+        cmocka_unit_test(test_suspended_at_stop),
+        cmocka_unit_test(test_stopper_locks_nothing),
     };
     return cmocka_run_group_tests_name("critical", tests, ft_test_group_setup, ft_test_group_teardown);
 }

@@ -167,6 +167,31 @@ static FtObject *c_float(void *arg) { return ft_float_from_double(3.25); }
 static FtObject *c_add(void *arg) { return ft_number_add(FT_TRUE, arg); }
 static FtObject *c_repr(void *arg) { return ft_repr(arg); }
 
+/* ft_float_as_double converts an int as PyFloat_AsDouble does (it used to
+ * abort on anything but a float). */
+static void test_as_double_of_int(void **state)
+{
+    (void)state;
+    FtObject *i = ft_int_from_i64(-7), *b = ft_bool_from(1);
+    assert_true(ft_float_as_double(i) == -7.0);
+    assert_true(ft_float_as_double(b) == 1.0);
+    FtObject *big = ft_int_from_string("9007199254740993", -1, 10);  /* 2**53 + 1 */
+    assert_true(ft_float_as_double(big) == 9007199254740992.0);     /* rounded */
+    FtObject *huge = ft_int_from_string("1" "0000000000" "0000000000", -1, 10);
+    FtObject *e = ft_int_from_i64(400), *h = ft_int_pow(huge, e, NULL);
+    assert_true(ft_float_as_double(h) == -1.0);
+    assert_int_equal(ft_error_kind(), FT_ERR_OVERFLOW);
+    ft_error_clear();
+    FtObject *s = ft_str_from_utf8("1.5", -1);
+    assert_true(ft_float_as_double(s) == -1.0);
+    assert_int_equal(ft_error_kind(), FT_ERR_TYPE);
+    assert_string_equal(ft_error_message(), "must be real number, not str");
+    ft_error_clear();
+    FtObject *objs[] = { i, big, huge, e, h, s };
+    for (size_t k = 0; k < FT_ARRAY_LEN(objs); k++)
+        ft_decref(objs[k]);
+}
+
 static void test_oom(void **state)
 {
     FtObject *(*ctors[])(void *) = { c_float, c_add, c_repr };
@@ -203,6 +228,7 @@ int main(void)
         cmocka_unit_test_teardown(test_arith_errors, release_temps),
         cmocka_unit_test_teardown(test_mixed, release_temps),
         cmocka_unit_test_teardown(test_repr, release_temps),
+        cmocka_unit_test(test_as_double_of_int),
         cmocka_unit_test_teardown(test_oom, release_temps),
     };
     return cmocka_run_group_tests_name("float", tests, ft_test_group_setup,

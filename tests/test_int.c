@@ -267,6 +267,7 @@ static void test_sizeof(void **state)
 static void test_big_identities(void **state)
 {
     uint64_t seed = 12345;
+    assert_int_equal(ft_set_int_max_str_digits(0), 0);  /* 2000 digits * 2 */
     const FtSsize sizes[] = { 1, 2, 30, 31, 32, 33, 47, 48, 100, 140, 300, 700, 2000 };
     for (size_t i = 0; i < FT_ARRAY_LEN(sizes); i++) {
         for (size_t j = 0; j <= i; j++) {
@@ -299,6 +300,7 @@ static void test_big_identities(void **state)
                 ft_decref(objs[k]);
         }
     }
+    assert_int_equal(ft_set_int_max_str_digits(FT_INT_MAX_STR_DIGITS_DEFAULT), 0);
 }
 
 /* A 1,000,000-digit decimal string parses and prints back identically.
@@ -314,6 +316,7 @@ static void test_million_digits(void **state)
     }
     s[0] = '7';
     s[n] = '\0';
+    assert_int_equal(ft_set_int_max_str_digits(0), 0);  /* far over 4300 */
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     FtObject *v = ft_int_from_string(s, (FtSsize)n, 10);
@@ -331,6 +334,129 @@ static void test_million_digits(void **state)
     ft_mem_free(back);
     ft_decref(v);
     free(s);
+    assert_int_equal(ft_set_int_max_str_digits(FT_INT_MAX_STR_DIGITS_DEFAULT), 0);
+}
+
+static char *digits_of(size_t n, char lead)
+{
+    char *s = malloc(n + 1);
+    memset(s, '9', n);
+    s[0] = lead;
+    s[n] = '\0';
+    return s;
+}
+
+/* The int text limit (CPython's sys.set_int_max_str_digits): default 4300
+ * digits both ways, power-of-two bases exempt, settable, 0 disables. */
+static void test_max_str_digits(void **state)
+{
+    (void)state;
+    assert_int_equal(ft_get_int_max_str_digits(), 4300);
+    char *ok = digits_of(4300, '1'), *over = digits_of(4301, '1');
+    FtObject *v = ft_int_from_string(ok, -1, 10);
+    assert_non_null(v);
+    char *back = ft_int_to_cstring(v, NULL);
+    assert_string_equal(back, ok);
+    ft_mem_free(back);
+    FtObject *neg = ft_int_neg(v);                  /* the sign is not a digit */
+    FtObject *r = ft_repr(neg);
+    assert_non_null(r);
+    assert_int_equal(ft_str_length(r), 4301);
+    ft_decref(r);
+    ft_decref(neg);
+    assert_null(ft_int_from_string(over, -1, 10));
+    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    assert_string_equal(ft_error_message(), "Exceeds the limit (4300 digits) for "
+                        "integer string conversion: value has 4301 digits; use "
+                        "ft_set_int_max_str_digits() to increase the limit");
+    ft_error_clear();
+    /* Underscores, sign and whitespace do not count; leading zeros do. */
+    char us[8700];
+    size_t k = 0;
+    us[k++] = ' ';
+    us[k++] = '-';
+    for (int i = 0; i < 4300; i++) {
+        us[k++] = '5';
+        if (i < 4299)
+            us[k++] = '_';
+    }
+    us[k++] = '\0';
+    FtObject *u = ft_int_from_string(us, -1, 0);
+    assert_non_null(u);
+    ft_decref(u);
+    over[0] = '0';
+    assert_null(ft_int_from_string(over, -1, 10));
+    ft_error_clear();
+    /* Every non-power-of-two base is limited; 2, 4, 8, 16, 32 are not. */
+    for (int base = 2; base <= 36; base++) {
+        char *big = digits_of(5000, '1');
+        memset(big, '1', 5000);
+        FtObject *b = ft_int_from_string(big, -1, base);
+        int pow2 = (base & (base - 1)) == 0;
+        assert_true(pow2 ? b != NULL : b == NULL);
+        if (!b) {
+            assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+            ft_error_clear();
+        }
+        ft_xdecref(b);
+        free(big);
+    }
+    /* int -> decimal: 10**4300 has 4301 digits; hex output is not limited. */
+    FtObject *ten = ft_int_from_i64(10), *e = ft_int_from_i64(4300);
+    FtObject *p = ft_int_pow(ten, e, NULL);
+    assert_null(ft_int_to_cstring(p, NULL));
+    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    assert_string_equal(ft_error_message(), "Exceeds the limit (4300 digits) for "
+                        "integer string conversion; use "
+                        "ft_set_int_max_str_digits() to increase the limit");
+    ft_error_clear();
+    assert_null(ft_repr(p));
+    ft_error_clear();
+    assert_null(ft_str(p));
+    ft_error_clear();
+    assert_null(ft_int_to_string(p, 10));
+    ft_error_clear();
+    FtObject *hx = ft_int_to_string(p, 16);
+    assert_non_null(hx);
+    ft_decref(hx);
+    /* A huge value fails fast (before the superlinear conversion). */
+    FtObject *huge = ft_int_random_digits(2000000, &(uint64_t){ 5 });
+    assert_null(ft_int_to_cstring(huge, NULL));
+    ft_error_clear();
+    ft_decref(huge);
+    /* Settable: below 640 (other than 0) is refused; 0 disables. */
+    assert_int_equal(ft_set_int_max_str_digits(639), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    assert_string_equal(ft_error_message(), "maxdigits must be >= 640 or 0");
+    ft_error_clear();
+    assert_int_equal(ft_set_int_max_str_digits(-1), -1);
+    ft_error_clear();
+    assert_int_equal(ft_get_int_max_str_digits(), 4300);
+    assert_int_equal(ft_set_int_max_str_digits(640), 0);
+    char *s641 = digits_of(641, '1');
+    assert_null(ft_int_from_string(s641, -1, 10));
+    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    ft_error_clear();
+    s641[640] = '\0';
+    FtObject *v640 = ft_int_from_string(s641, -1, 10);
+    assert_non_null(v640);
+    ft_decref(v640);
+    free(s641);
+    assert_int_equal(ft_set_int_max_str_digits(0), 0);
+    FtObject *o = ft_int_from_string(over, -1, 10);
+    assert_non_null(o);
+    char *ps = ft_int_to_cstring(p, NULL);
+    assert_non_null(ps);
+    assert_int_equal(strlen(ps), 4301);
+    ft_mem_free(ps);
+    ft_decref(o);
+    assert_int_equal(ft_set_int_max_str_digits(FT_INT_MAX_STR_DIGITS_DEFAULT), 0);
+    ft_decref(p);
+    ft_decref(ten);
+    ft_decref(e);
+    ft_decref(v);
+    free(ok);
+    free(over);
 }
 
 /* ---- Allocation failure: every constructor fails cleanly, no leak ---- */
@@ -464,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_sizeof),
         cmocka_unit_test(test_big_identities),
         cmocka_unit_test(test_million_digits),
+        cmocka_unit_test(test_max_str_digits),
         cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests_name("int", tests, ft_test_group_setup,

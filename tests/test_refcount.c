@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include "refcount/refcount.h"
 #include "threads/tstate.h"
+#include "nested_owner.h"
 
 static void owner_counts_locally(void **state)
 {
@@ -264,6 +265,71 @@ static void try_incref_rules(void **state)
     ft_decref(o);
 }
 
+/* Issue 11 item 6a: objects released by a non-owner while their owner is
+ * idle in a blocking region are freed without the owner and without a
+ * collection, by the releasing thread's next safepoint (refcount/brc.c,
+ * "Owners idle"), the whole nested closure at once. */
+static void idle_owner_freed_by_next_safepoint(void **state)
+{
+    (void)state;
+    LiveSnapshot before = live_snapshot();
+    NestedOwner o;
+    nested_owner_start(&o, 100);
+    assert_int_equal(live_snapshot().objects, before.objects + 400);
+    ft_decref(o.made);                  /* non-owner: queued to the idle owner */
+#if FT_MODE_FT
+    assert_int_equal(atomic_load(&o.made->ob_ref_shared) & FT_SHARED_FLAG_MASK,
+                     FT_REF_QUEUED);
+    assert_int_equal(live_snapshot().objects, before.objects + 400);
+#endif
+    ft_safepoint();                     /* the bound */
+    assert_int_equal(live_snapshot().objects, before.objects);
+    nested_owner_stop(&o);
+    assert_int_equal(live_snapshot().objects, before.objects);
+}
+
+/* The same bound when the releasing thread goes idle itself right after
+ * (no safepoint between its release and its ft_blocking_begin). */
+typedef struct Releaser {
+    FtObject *obj;
+    _Atomic int released, go_exit;
+} Releaser;
+
+static void *releaser_main(void *arg)
+{
+    Releaser *r = arg;
+    ft_decref(r->obj);
+    ft_blocking_begin();
+    atomic_store(&r->released, 1);
+    while (!atomic_load(&r->go_exit))
+        usleep(200);
+    ft_blocking_end();
+    return NULL;
+}
+
+static void idle_owner_freed_when_releaser_blocks(void **state)
+{
+    (void)state;
+    LiveSnapshot before = live_snapshot();
+    NestedOwner o;
+    nested_owner_start(&o, 100);
+    Releaser r = { .obj = o.made };
+    pthread_t t;
+    assert_int_equal(ft_thread_start(&t, releaser_main, &r), 0);
+    ft_blocking_begin();
+    while (!atomic_load(&r.released))
+        usleep(100);
+    ft_blocking_end();
+    /* Both threads idle now; nothing was collected. */
+    assert_int_equal(live_snapshot().objects, before.objects);
+    atomic_store(&r.go_exit, 1);
+    ft_blocking_begin();
+    pthread_join(t, NULL);
+    ft_blocking_end();
+    nested_owner_stop(&o);
+    assert_int_equal(live_snapshot().objects, before.objects);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +341,8 @@ int main(void)
         cmocka_unit_test(last_release_on_non_owner),
         cmocka_unit_test(owner_exits_while_others_hold),
         cmocka_unit_test(queue_drained_at_detach),
+        cmocka_unit_test(idle_owner_freed_by_next_safepoint),
+        cmocka_unit_test(idle_owner_freed_when_releaser_blocks),
         cmocka_unit_test(try_incref_rules),
     };
     return cmocka_run_group_tests(tests, ft_test_group_setup, ft_test_group_teardown);

@@ -373,7 +373,7 @@ static void test_deep_nesting_dealloc(void **state)
         t = outer;
     }
     assert_null(ft_repr(t));
-    assert_int_equal(ft_error_kind(), FT_ERR_RUNTIME);
+    assert_int_equal(ft_error_kind(), FT_ERR_RECURSION);
     ft_error_clear();
     ft_decref(t);
 }

@@ -3,7 +3,7 @@
  *
  * A critical section holds the per-object mutex of one object, or of two
  * objects locked in ADDRESS ORDER (lower address first, enforced in
- * ft__cs2_begin), so two threads locking the same pair in opposite argument
+ * ft_critical_section2_begin), so two threads locking the same pair in opposite argument
  * order cannot deadlock.
  *
  * The thread's active sections form a stack, linked through
@@ -35,7 +35,8 @@
  * parks; parking suspends the lower section, which releases the object to
  * us: no self-deadlock, at the cost of one park.
  *
- * Who may call: attached threads (ft__cs_*); the thread machinery calls the
+ * Who may call: attached threads (ft_critical_section_*, public in
+ * ftrt/critical.h); the thread machinery calls the
  * suspend/resume hooks on detach/attach. Mode gil: the macros compile to
  * nothing, and nothing here is ever pushed.
  */
@@ -88,8 +89,13 @@ static int section_holds(uintptr_t t, FtObject *op)
 
 /* ---- One object ---- */
 
-void ft__cs_begin(FtCriticalSection *cs, FtObject *op)
+void ft_critical_section_begin(FtCriticalSection *cs, FtObject *op)
 {
+#if FT_MODE_GIL
+    (void)cs;
+    (void)op;
+    return;
+#endif
     FtThreadState *ts = cs_tstate();
     uintptr_t top = ts->critical_section;
     if (FT_LIKELY(try_lock(op))) {
@@ -98,8 +104,14 @@ void ft__cs_begin(FtCriticalSection *cs, FtObject *op)
         ts->critical_section = (uintptr_t)cs;
         return;
     }
-    if (top && section_holds(top, op)) {
-        cs->obj = NULL;            /* nested: not pushed (invariant 3) */
+    if ((top && section_holds(top, op)) || ft__world_stopped_by_me()) {
+        /* Nested on the top section's object, or the world is stopped by
+         * us: lock nothing, push nothing (invariant 3). While we hold the
+         * world stopped no other thread runs, and a stopped thread may still
+         * own the mutex (handed to it by a fair unlock just before it
+         * suspended, or held while it waits to re-attach): waiting for it
+         * would deadlock (CPython gh-144513). */
+        cs->obj = NULL;
         cs->prev = 0;
         return;
     }
@@ -121,8 +133,12 @@ static void pop(FtThreadState *ts, FtCriticalSection *cs)
         ft__critical_sections_resume(ts);
 }
 
-void ft__cs_end(FtCriticalSection *cs)
+void ft_critical_section_end(FtCriticalSection *cs)
 {
+#if FT_MODE_GIL
+    (void)cs;
+    return;
+#endif
     if (cs->obj == NULL)
         return;                    /* nested section, never pushed */
     FtThreadState *ts = cs_tstate();
@@ -132,10 +148,17 @@ void ft__cs_end(FtCriticalSection *cs)
 
 /* ---- Two objects ---- */
 
-void ft__cs2_begin(FtCriticalSection2 *cs, FtObject *a, FtObject *b)
+void ft_critical_section2_begin(FtCriticalSection2 *cs, FtObject *a,
+                                FtObject *b)
 {
+#if FT_MODE_GIL
+    (void)cs;
+    (void)a;
+    (void)b;
+    return;
+#endif
     if (a == b) {
-        ft__cs_begin(&cs->base, a);
+        ft_critical_section_begin(&cs->base, a);
         cs->obj2 = NULL;
         return;
     }
@@ -153,6 +176,15 @@ void ft__cs2_begin(FtCriticalSection2 *cs, FtObject *a, FtObject *b)
         ts->critical_section = (uintptr_t)cs | CS_TWO;
         return;
     }
+    if (ft__world_stopped_by_me()) {
+        /* As in ft_critical_section_begin: with the world stopped by us, lock nothing. */
+        if (have_a)
+            ft__mutex_unlock(a);
+        cs->base.obj = NULL;
+        cs->obj2 = NULL;
+        cs->base.prev = 0;
+        return;
+    }
     cs->base.obj = have_a ? a : NULL;
     cs->obj2 = NULL;
     cs->base.prev = ts->critical_section;
@@ -167,10 +199,14 @@ void ft__cs2_begin(FtCriticalSection2 *cs, FtObject *a, FtObject *b)
     cs->obj2 = b;
 }
 
-void ft__cs2_end(FtCriticalSection2 *cs)
+void ft_critical_section2_end(FtCriticalSection2 *cs)
 {
+#if FT_MODE_GIL
+    (void)cs;
+    return;
+#endif
     if (cs->obj2 == NULL) {        /* a == b: a one-object section */
-        ft__cs_end(&cs->base);
+        ft_critical_section_end(&cs->base);
         return;
     }
     FtThreadState *ts = cs_tstate();

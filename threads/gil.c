@@ -82,6 +82,15 @@ void ft__gil_yield(FtThreadState *ts)
         pthread_mutex_unlock(&gil_mu);
         return;
     }
+    pthread_mutex_unlock(&gil_mu);
+    /* A hand-off is a park like any other: suspend our critical sections
+     * while another thread holds the lock, re-take them after (issue 10
+     * item 1). In mode gil the critical-section macros push nothing, so the
+     * stack is empty and both calls return at once; they are here so that
+     * every park follows the same rule. Not under gil_mu: resuming may
+     * lock objects. */
+    ft__critical_sections_suspend(ts);
+    pthread_mutex_lock(&gil_mu);
     uint64_t mine = switch_number;
     locked = 0;
     holder = NULL;
@@ -91,6 +100,7 @@ void ft__gil_yield(FtThreadState *ts)
         pthread_cond_wait(&switch_cond, &gil_mu);
     pthread_mutex_unlock(&gil_mu);
     ft__gil_acquire(ts);
+    ft__critical_sections_resume(ts);
 }
 
 #else

@@ -20,6 +20,7 @@
 #define FT_THREADS_LOCK_H
 
 #include "runtime/internal.h"
+#include <ftrt/critical.h>
 
 #define FT_MUTEX_LOCKED 0x1
 #define FT_MUTEX_HAS_PARKED 0x2
@@ -64,37 +65,12 @@ static inline int ft__mutex_is_locked(FtObject *op)
 #endif
 }
 
-/* ---- Critical sections ---- */
-typedef struct FtCriticalSection {
-    uintptr_t prev;          /* previous top of the thread's stack (tagged) */
-    FtObject *obj;
-} FtCriticalSection;
-typedef struct FtCriticalSection2 {
-    FtCriticalSection base;
-    FtObject *obj2;
-} FtCriticalSection2;
-
-void ft__cs_begin(FtCriticalSection *cs, FtObject *op);
-void ft__cs_end(FtCriticalSection *cs);
-void ft__cs2_begin(FtCriticalSection2 *cs, FtObject *a, FtObject *b);
-void ft__cs2_end(FtCriticalSection2 *cs);
+/* ---- Critical sections ----
+ * The public API (ftrt/critical.h: FtCriticalSection, the FT_BEGIN/END
+ * macros), implemented in threads/critical.c. */
 /* 1 if the calling thread holds op's lock through an active critical
  * section (for assertions; always 1 in mode gil). */
 int ft__cs_held(FtObject *op);
-
-#if FT_MODE_GIL
-#define FT_BEGIN_CRITICAL_SECTION(op) { (void)(op);
-#define FT_END_CRITICAL_SECTION() }
-#define FT_BEGIN_CRITICAL_SECTION2(a, b) { (void)(a); (void)(b);
-#define FT_END_CRITICAL_SECTION2() }
-#else
-#define FT_BEGIN_CRITICAL_SECTION(op) \
-    { FtCriticalSection ft_cs_; ft__cs_begin(&ft_cs_, (FtObject *)(op));
-#define FT_END_CRITICAL_SECTION() ft__cs_end(&ft_cs_); }
-#define FT_BEGIN_CRITICAL_SECTION2(a, b) \
-    { FtCriticalSection2 ft_cs2_; ft__cs2_begin(&ft_cs2_, (FtObject *)(a), (FtObject *)(b));
-#define FT_END_CRITICAL_SECTION2() ft__cs2_end(&ft_cs2_); }
-#endif
 
 /* ---- QSBR: memory that lock-free readers may still be reading ----
  * Freed only after every attached thread has passed a quiescent state

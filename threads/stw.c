@@ -140,31 +140,49 @@ void ft__tstate_detach_existing(FtThreadState *ts)
 #endif
 }
 
+/* The thread that holds the world stopped stays attached in a blocking
+ * region: nobody waits for it, and detaching would make it suspend itself
+ * (a request is pending) and then wait for a restart only it can do. */
 void ft_blocking_begin(void)
 {
     FtThreadState *ts = ft__tl_ts;
-    if (ts && ts->blocking_depth++ == 0)
-        ft__tstate_detach_existing(ts);
+    /* The thread holding the world stopped stays attached (it is the only
+     * one running); any other merges its own queue, then detaches. */
+    if (ts && ts->blocking_depth++ == 0 && !ft__world_stopped_by_me())
+        ft__brc_blocking_detach(ts);
 }
 
 void ft_blocking_end(void)
 {
     FtThreadState *ts = ft__tl_ts;
-    if (ts && --ts->blocking_depth == 0)
+    /* Only we set our state to ATTACHED: still ATTACHED means that
+     * ft_blocking_begin kept us attached (we held the world stopped). */
+    if (ts && --ts->blocking_depth == 0
+        && ft_atomic_load_relaxed(&ts->state) != FT_THREAD_ATTACHED)
         ft__tstate_attach_existing(ts);
 }
 
 /* ---- Safepoints ---- */
 
-/* Called at a safepoint with FT_BREAK_STOP seen. */
+/* Called at a safepoint with FT_BREAK_STOP seen. Parking for a stop is a
+ * detach like any other (issue 10 item 1): our critical sections are
+ * suspended (their mutexes released) BEFORE we report stopped, so the
+ * stopper may lock any object while the world is stopped, and re-taken
+ * after the restart, once we are attached again. A safepoint is reached
+ * inside critical sections (every allocation polls), so without this the
+ * stopper would wait forever for a lock we hold while we wait for it.
+ * The mutexes are released before stw_mu is taken: unlocking may wake a
+ * parked thread (its bucket lock), and stw_mu is never held around that. */
 static void suspend_self(FtThreadState *ts)
 {
+    ft__critical_sections_suspend(ts);
     pthread_mutex_lock(&stw_mu);
     /* Re-check under stw_mu: the world may have restarted (clearing our
      * bit) between our poll and here. */
     if (!atomic_load(&requested)
         || !(ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_STOP)) {
         pthread_mutex_unlock(&stw_mu);
+        ft__critical_sections_resume(ts);
         return;
     }
     int expected = FT_THREAD_ATTACHED;
@@ -178,6 +196,8 @@ static void suspend_self(FtThreadState *ts)
     pthread_mutex_unlock(&stw_mu);
     /* Restarted: DETACHED now (or SUSPENDED again by a newer stop). */
     attach_state(ts);
+    /* Attached: re-take the top section (may park, which is a detach). */
+    ft__critical_sections_resume(ts);
 }
 
 void ft__safepoint_slow(FtThreadState *ts)
@@ -269,11 +289,14 @@ uint64_t ft_world_stop(void)
     return dt;
 }
 
-void ft_world_start(void)
+int ft_world_start(void)
 {
-    FtThreadState *me = ft__tstate_checked(__func__);
-    if (!ft__world_stopped_by_me())
-        ft_fatal("ft_world_start: the world was not stopped by this thread");
+    FtThreadState *me = ft__tl_ts;
+    if (!me || !ft__world_stopped_by_me()) {
+        ft_error_set(FT_ERR_STATE,
+                     "ft_world_start: the world was not stopped by this thread");
+        return -1;
+    }
     atomic_store_explicit(&stopper, NULL, memory_order_release);
 #if !FT_MODE_GIL
     pthread_mutex_lock(&stw_mu);
@@ -293,4 +316,41 @@ void ft_world_start(void)
     /* Restarting is a safepoint: merges that piled up, a pending GIL
      * hand-over (a loop of stops must not starve the other threads). */
     ft__safepoint_poll(me);
+    return 0;
+}
+
+/* ---- Holding a detached thread off attaching (refcount/brc.c) ----
+ * An adopter merges an idle owner's queue on its behalf (refcount/brc.c,
+ * "Owners idle"). It holds the owner off attaching the way the stopper's
+ * scan does, by moving it DETACHED -> SUSPENDED, and lets it go again:
+ *   - hold: CAS DETACHED -> SUSPENDED (seq_cst, like the scan's CAS). Fails
+ *     if the thread is attached, or already held or stopped.
+ *   - release (stw_mu held): back to DETACHED; then, if a stop is
+ *     requested, its scan ran while we held the thread (the scan and
+ *     `requested` are under stw_mu), found it SUSPENDED and counted it as
+ *     one to wait for: we suspend it on its behalf and report it, as a
+ *     thread that detaches during a request does. The restart wake-up
+ *     (restart_cv) lets a thread that tried to attach meanwhile retry.
+ * The holder reaches no safepoint while it holds (a stopper may be waiting
+ * for the held thread's report, and for the holder), and holds one thread
+ * at a time. Mode gil has no merge queues and never holds. */
+int ft__stw_hold_detached(FtThreadState *ts)
+{
+    int expected = FT_THREAD_DETACHED;
+    return atomic_compare_exchange_strong(&ts->state, &expected,
+                                          FT_THREAD_SUSPENDED);
+}
+
+void ft__stw_release_held(FtThreadState *ts)
+{
+    pthread_mutex_lock(&stw_mu);
+    FT_ASSERT(atomic_load(&ts->state) == FT_THREAD_SUSPENDED);
+    if (atomic_load(&requested)) {
+        if (--countdown == 0)
+            pthread_cond_signal(&stw_cv);
+    } else {
+        atomic_store(&ts->state, FT_THREAD_DETACHED);
+    }
+    pthread_cond_broadcast(&restart_cv);
+    pthread_mutex_unlock(&stw_mu);
 }

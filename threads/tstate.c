@@ -257,6 +257,10 @@ static void *thread_main(void *p)
 
 int ft_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
+    if (!thread || !fn) {
+        ft__null_arg_error(__func__);
+        return -1;
+    }
     StartArgs *a = malloc(sizeof *a);
     if (!a) {
         ft_error_nomem();
@@ -335,6 +339,7 @@ void ft_runtime_fini(void)
 
 void ft_stats_get(FtStats *out)
 {
+    FT_NONNULL(, out);
     memset(out, 0, sizeof *out);
     FtThreadCounters sum;
     int locked = lock_for_read();
@@ -367,6 +372,7 @@ void ft_stats_get(FtStats *out)
 
 int64_t ft_stats_live_of_type(const FtType *tp)
 {
+    FT_NONNULL(-1, tp);
     int idx = (int)tp->tp_index;
     int locked = lock_for_read();
     int64_t n = retired_live[idx];
@@ -378,6 +384,7 @@ int64_t ft_stats_live_of_type(const FtType *tp)
 
 void ft_stats_print(const FtStats *s, void *stdio_file)
 {
+    FT_NONNULL(, s);
     FILE *f = stdio_file ? stdio_file : stdout;
     fprintf(f, "objects: allocated %llu, freed %llu, live %lld, free-list hits %llu\n",
             (unsigned long long)s->objects_allocated,

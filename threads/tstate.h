@@ -121,6 +121,10 @@ FtThreadState *ft__registry_first(void);   /* registry lock held or world stoppe
 void ft__tstate_attach_existing(FtThreadState *ts);   /* DETACHED -> ATTACHED */
 void ft__tstate_detach_existing(FtThreadState *ts);   /* ATTACHED -> DETACHED */
 int ft__world_stopped_by_me(void);
+/* Hold a DETACHED thread off attaching (CAS DETACHED -> SUSPENDED; 1 on
+ * success), and let it go again (refcount/brc.c adoption; threads/stw.c). */
+int ft__stw_hold_detached(FtThreadState *ts);
+void ft__stw_release_held(FtThreadState *ts);
 
 /* Global counters folded in by departed threads (threads/tstate.c). */
 void ft__stats_fold(FtThreadState *ts);

@@ -36,6 +36,26 @@
 #  define FT_WARN_UNUSED
 #endif
 
+/* Build-mode guard. The inline functions of these headers (reference
+ * counting, critical sections) differ between the modes ft, gil and atomic,
+ * so a program compiled with one mode's headers must not run on another
+ * mode's library. Every translation unit that includes ftrt's headers
+ * refers to a symbol that only a library of the same mode defines: the
+ * mismatch is a link error such as "undefined reference to
+ * `ft_abi_mode_gil'", never silently corrupted counts. */
+#if FT_MODE_FT
+#  define FT_ABI_MODE_SYMBOL ft_abi_mode_ft
+#elif FT_MODE_GIL
+#  define FT_ABI_MODE_SYMBOL ft_abi_mode_gil
+#else
+#  define FT_ABI_MODE_SYMBOL ft_abi_mode_atomic
+#endif
+FT_API extern const char FT_ABI_MODE_SYMBOL;
+#if !defined(FT_BUILDING) && (defined(__GNUC__) || defined(__clang__))
+static const char *const ft__abi_mode_guard __attribute__((used)) =
+    &FT_ABI_MODE_SYMBOL;
+#endif
+
 /* Sizes and indices are signed, like Py_ssize_t: negative indices count from
  * the end, and -1 is the error return of functions that return a size. */
 typedef ptrdiff_t FtSsize;

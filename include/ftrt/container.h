@@ -69,6 +69,11 @@ FT_API int ft_list_sort(FtObject *l, FtCompareFunc cmp, void *arg, int reverse);
 FT_API FtObject *ft_list_concat(FtObject *a, FtObject *b);
 FT_API FtObject *ft_list_repeat(FtObject *l, FtSsize n);
 FT_API FtObject *ft_list_copy(FtObject *l);
+/* Pop that tells empty apart from error: 1 popped (*out a new reference),
+ * 0 the list was empty (no error set), -1 error (FT_ERR_INDEX: index out of
+ * range of a non-empty list). index as ft_list_pop (-1 last, 0 first).
+ * Atomic: one critical section on the list. */
+FT_API int ft_list_try_pop(FtObject *l, FtSsize index, FtObject **out);
 
 /* ---- dict (insertion ordered) ---- */
 FT_API FtObject *ft_dict_new(void);
@@ -92,6 +97,66 @@ FT_API FtObject *ft_dict_items(FtObject *d);   /* list of 2-tuples */
  * 0. Returns 1 with new references in *key and *value (either pointer may be NULL),
  * 0 at the end, -1 if the dict changed size since *pos was 0 (FT_ERR_RUNTIME). */
 FT_API int ft_dict_next(FtObject *d, FtSsize *pos, FtObject **key, FtObject **value);
+
+/* ---- atomic dict updates (docs/concurrency.md, "Atomic dict updates") ----
+ * Each runs under the dict's per-object lock and is linearizable: it acts
+ * on the entry's value at one instant, and no other writer's change to the
+ * dict falls between its read and its write. The lock alone does not give
+ * that across a callback (an allocation may reach a safepoint that
+ * suspends the lock, e.g. for a stop-the-world), so each says how it
+ * re-validates. Callbacks run in the calling thread with the dict's lock
+ * held (possibly suspended): they MAY allocate, create objects, read other
+ * containers and set an error; they MUST NOT write the same dict (an
+ * update_item whose fn writes the dict retries forever; a get_or_insert
+ * factory's write may be overwritten or win), and should not block (a blocking region or a wait for another thread delays
+ * every writer of the dict, and suspends the lock; atomicity then still
+ * holds by the re-validation, at the cost of a retry). Keys as in
+ * ft_dict_set_item (hash and __eq__ may run; unhashable: FT_ERR_TYPE).
+ * NULL d, key or result pointer where one is required: FT_ERR_TYPE /
+ * FT_ERR_VALUE, -1. */
+
+/* Get-or-insert: if key present, *result = its value (new ref), return 1;
+ * else call factory(arg) under the dict's lock, insert its result (a new
+ * reference the function consumes), *result = new ref to it, return 0.
+ * -1 + error (factory returned NULL with error, OOM, unhashable).
+ * The factory runs at most once per missing key: a concurrent
+ * get_or_insert of the same key waits (detached) for the running factory
+ * and then returns the inserted value (1); if that factory failed, the
+ * waiter runs its own. If a plain ft_dict_set_item
+ * stores the key while the factory runs, the stored value wins (1) and the
+ * factory's object is released. A factory that calls get_or_insert on the
+ * same dict and key fails with FT_ERR_RUNTIME. */
+FT_API int ft_dict_get_or_insert(FtObject *d, FtObject *key,
+                                 FtObject *(*factory)(void *arg), void *arg,
+                                 FtObject **result);
+/* Read-modify-write under the dict's lock. fn(old, arg): old is the
+ * current value (borrowed for the call) or NULL if missing; fn returns a
+ * NEW reference to store, or NULL with no error set to delete the entry (or
+ * leave it missing), or NULL with an error set to abort (dict unchanged).
+ * result (may be NULL): new ref to the stored value, NULL if deleted.
+ * Returns 0 ok, -1 error. fn must not touch the dict itself.
+ * Atomicity: if another writer changed the dict while fn ran (its lock was
+ * suspended), fn's result is released and fn called again with the then
+ * current value; so fn may run more than once and must have no effect
+ * beyond its result (its result must depend only on old and arg). The
+ * stored value is fn of the value the entry held just before the store. */
+typedef FtObject *(*FtDictUpdateFunc)(FtObject *old, void *arg);
+FT_API int ft_dict_update_item(FtObject *d, FtObject *key, FtDictUpdateFunc fn,
+                               void *arg, FtObject **result);
+/* Compare-and-set by identity: if the current value is `expected` (NULL =
+ * key absent), store value (NULL = delete; absent and expected NULL: done,
+ * nothing to delete). 1 done, 0 not (value differed), -1 error. The
+ * identity test and the store are one atomic step. */
+FT_API int ft_dict_compare_and_set(FtObject *d, FtObject *key,
+                                   FtObject *expected, FtObject *value);
+/* Delete key if its value is `expected` (non-NULL): 1 deleted, 0 not (absent
+ * or another value), -1 error. */
+FT_API int ft_dict_compare_and_delete(FtObject *d, FtObject *key, FtObject *expected);
+/* Atomic integer add (INCRBY): missing key counts as 0; the value must be
+ * an int or bool (else FT_ERR_TYPE, dict unchanged). *result (may be NULL)
+ * = new ref to the new int. An ft_dict_update_item with a built-in fn:
+ * never loses an increment. */
+FT_API int ft_dict_add_int(FtObject *d, FtObject *key, int64_t delta, FtObject **result);
 
 /* ---- set / frozenset ---- */
 FT_API FtObject *ft_set_new(FtObject *iterable);        /* NULL: empty */

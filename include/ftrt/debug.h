@@ -8,13 +8,15 @@
 /* Visit every live GC-tracked-capable object (allocated by a GC type) exactly
  * once: the GC heaps of every registered thread plus the orphan registry of
  * departed threads. The world must be stopped by the caller
- * (ft_world_stop). The callback must not allocate or free objects; a
- * non-zero return stops the walk and is returned. */
+ * (ft_world_stop): otherwise -1 with FT_ERR_STATE. The callback must not
+ * allocate or free objects; a non-zero return stops the walk and is
+ * returned. */
 FT_API int ft_heap_visit(FtVisitProc visit, void *arg);
 
 /* Check every object's header invariants (world stopped by the caller, or
  * stops it itself when `stop` is non-zero). Returns the number of objects
- * checked, or -1 after printing the first broken invariant to stderr. */
+ * checked, or -1 after printing the first broken invariant to stderr (or
+ * with FT_ERR_STATE when stop is 0 and the world is not stopped). */
 FT_API FtSsize ft_heap_validate(int stop);
 
 /* Failure injection: make the n-th allocation (object or raw) from now on

@@ -27,6 +27,8 @@ typedef enum FtErrorKind {
     FT_ERR_ATTRIBUTE,       /* missing attribute */
     FT_ERR_RUNTIME,         /* mutation during iteration, recursion, ... */
     FT_ERR_STATE,           /* wrong thread state or misuse of the API */
+    FT_ERR_RECURSION,       /* nesting deeper than the recursion limit
+                               (RecursionError; see ft_set_recursion_limit) */
     FT_ERR_KIND_COUNT
 } FtErrorKind;
 
@@ -48,6 +50,20 @@ typedef struct FtErrorState {
 } FtErrorState;
 FT_API void ft_error_fetch(FtErrorState *saved);   /* saves, then clears */
 FT_API void ft_error_restore(const FtErrorState *saved);
+
+/* The recursion limit. Every C path of the library that recurses on the
+ * structure of its operands (comparison, hashing, repr and str of nested
+ * containers, and so membership tests and dict keys) counts its depth per
+ * thread; past the limit, or when less than a safety margin of the thread's
+ * C stack is left (whichever comes first, so a small thread stack is safe
+ * too), the call fails with FT_ERR_RECURSION and a message like CPython's
+ * ("maximum recursion depth exceeded in comparison"). The limit is
+ * runtime-wide, read on every deep call; default 1000, as CPython's.
+ * ft_set_recursion_limit fails with FT_ERR_VALUE for limit < 1 (returns 0 or
+ * -1). Neither needs the calling thread attached. Deallocation never
+ * recurses deeply (it is not limited). */
+FT_API int ft_set_recursion_limit(int limit);
+FT_API int ft_get_recursion_limit(void);
 
 /* Print file, function, line and message to stderr, then abort. */
 FT_API FT_NORETURN void ft_fatal_at(const char *file, int line, const char *func,

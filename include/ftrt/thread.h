@@ -68,10 +68,13 @@ FT_API void ft_safepoint(void);
 /* Stop every other attached thread at its next safepoint (detached threads
  * count as stopped and cannot re-attach), and restart them. The caller must
  * be attached; calls do not nest. While the world is stopped the caller is
- * the only thread touching objects. ft_world_stop returns the nanoseconds it
- * took to stop. */
+ * the only thread touching objects: its critical sections lock nothing
+ * (every stopped thread has released its own), and its blocking regions
+ * keep it attached. ft_world_stop returns the nanoseconds it took to stop.
+ * ft_world_start returns 0, or -1 with FT_ERR_STATE when the calling thread
+ * has not stopped the world (nothing changes then). */
 FT_API uint64_t ft_world_stop(void);
-FT_API void ft_world_start(void);
+FT_API int ft_world_start(void);
 FT_API int ft_world_is_stopped(void);
 
 #endif /* FTRT_THREAD_H */
