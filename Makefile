@@ -6,10 +6,10 @@ BUILD ?= build
 MESON_OPTS ?=
 DEBS = meson ninja-build pkg-config gcc clang python3 \
        libmimalloc-dev liburcu-dev libck-dev libcmocka-dev \
-       libpython3.11-dev gnuplot-nox valgrind
+       libpython3.11-dev gnuplot-nox valgrind redis-server redis-tools
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang test-instr test-debug3 stress soak bench fuzz install clean
+.PHONY: all deps build run test test-modes test-clang test-instr test-debug3 stress soak bench fuzz server-bench install clean
 
 all: build
 
@@ -64,6 +64,7 @@ install: deps
 test: build
 	meson test -C $(BUILD) --suite unit --suite headers --suite install --print-errorlogs
 	meson test -C $(BUILD) --suite stress --print-errorlogs
+	meson test -C $(BUILD) --suite server --print-errorlogs
 	$(MAKE) test-modes
 	$(MAKE) test-clang
 	$(MAKE) test-instr
@@ -127,6 +128,14 @@ fuzz: deps
 
 bench: deps
 	python3 bench/report
+
+# ftkv (server/) against redis-server with redis-benchmark, from a release
+# build; the table goes to bench/results/<date>-server/ (docs/server.md).
+server-bench: deps
+	@[ -f $(BUILD)-release/build.ninja ] || meson setup $(BUILD)-release --buildtype=release \
+	  -Dtests=false -Dbench_ftbench=false >/dev/null
+	ninja --quiet -C $(BUILD)-release server/ftkv
+	python3 bench/server_bench --ftkv $(BUILD)-release/server/ftkv
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-dbg3 $(BUILD)-tsan $(BUILD)-asan \

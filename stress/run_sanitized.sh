@@ -57,6 +57,8 @@ setup() {
     else
         # Only the stress programs (and the library they link).
         targets=$(ninja -C "$d" -t targets all | sed -n 's|^\(stress/stress_[a-z_]*\): .*|\1|p' | sort -u)
+        # Both also run the server suite (ftkv under a short load).
+        targets="$targets server/ftkv server/stress_commands"
         ninja --quiet -C "$d" $targets
     fi
 }
@@ -65,6 +67,8 @@ run_suite() {
     d=$(dir_of "$1")
     echo "== $1: suite stress ($d)"
     meson test -C "$d" --no-rebuild --suite stress --print-errorlogs
+    echo "== $1: suite server, short load ($d)"
+    FTKV_SUITE_SHORT=1 meson test -C "$d" --no-rebuild --suite server --print-errorlogs
     if [ "$unit" = 1 ]; then
         echo "== $1: suite unit ($d)"
         meson test -C "$d" --no-rebuild --suite unit --print-errorlogs
