@@ -51,6 +51,7 @@
 
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAXT 64
@@ -591,9 +592,21 @@ typedef struct Cs2Ctx {
     long stops;                 /* written by the stopper, read after join */
 } Cs2Ctx;
 
+/* Hold the locks for ~1.5 ms now and then (spinning attached, no
+ * safepoint): waiters then wait past the mutex's 1 ms fairness bound, and
+ * unlocks hand the lock over to a parked thread. */
+static void hold_long(void)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1500000L);
+}
+
 /* Both locks: allocate first (may park: the section is suspended and
  * re-taken), then check and bump with nothing that parks in between. */
-static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y)
+static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y, int hold)
 {
     FT_BEGIN_CRITICAL_SECTION2(x, y);
     FtObject *t = ft_float_from_double(1.0);
@@ -602,6 +615,8 @@ static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y)
         c->bad++;
     c->count_a++;
     c->count_b++;
+    if (hold)
+        hold_long();
     ft_decref(t);
     FT_END_CRITICAL_SECTION2();
 }
@@ -636,7 +651,7 @@ static void cs2_worker(void *vctx, int me)
         while (atomic_load_explicit(&c->workers_done, memory_order_acquire) < c->nworkers) {
             ft_world_stop();
             if (stops & 1)
-                cs2_step(c, c->b, c->a);     /* locks nothing: world stopped */
+                cs2_step(c, c->b, c->a, 0);  /* locks nothing: world stopped */
             ft_world_start();
             stops++;
             if (stress_below(&rng, 8) == 0)
@@ -646,9 +661,10 @@ static void cs2_worker(void *vctx, int me)
         return;
     }
     for (long i = 0; i < c->iters; i++) {
+        int hold = (i & 511) == 511;
         switch (stress_below(&rng, 4)) {
-        case 0: cs2_step(c, c->a, c->b); break;
-        case 1: cs2_step(c, c->b, c->a); break;
+        case 0: cs2_step(c, c->a, c->b, hold); break;
+        case 1: cs2_step(c, c->b, c->a, hold); break;
         case 2: cs2_nested(c, c->a, c->b); break;
         default: cs2_nested(c, c->b, c->a); break;
         }
