@@ -116,6 +116,7 @@ static void wait_restart_locked(FtThreadState *ts)
     if (ts->admit == FT_ADMIT_NONE)
         ts->admit = FT_ADMIT_WAITING;
     ts->attach_waited = 1;
+    ts->attach_waits++;
     while (atomic_load(&ts->state) == FT_THREAD_SUSPENDED)
         pthread_cond_wait(&restart_cv, &stw_mu);
 }

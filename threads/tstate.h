@@ -81,6 +81,7 @@ typedef struct FtThreadState {
     int blocking_depth;                 /* ft_blocking_begin nesting */
     uintptr_t critical_section;         /* top of the critical-section stack (threads/critical.c) */
     int attach_waited;                  /* waited to attach since last admit_done (threads/stw.c) */
+    uint64_t attach_waits;              /* times it waited for a restart to attach (tests) */
 
     /* protected by stw_mu (threads/stw.c): FT_ADMIT_*, re-attach fairness */
     int admit;
