@@ -139,10 +139,20 @@ int64_t ft_memory_trim(void)
     long seg_delay = mi_option_get(mi_option_segment_decommit_delay);
     mi_option_set(mi_option_decommit_delay, 0);
     mi_option_set(mi_option_segment_decommit_delay, 0);
+#if !FT_MODE_GIL
     ft__registry_lock();
     trim_others_locked(me);
     ft__registry_unlock();
     ft_blocking_end();
+#else
+    /* Mode gil: a thread attaches by taking the GIL, not by the state CAS
+     * (threads/stw.c), so a held thread is only kept off while we hold the
+     * GIL: walk attached. */
+    ft_blocking_end();
+    ft__registry_lock();
+    trim_others_locked(me);
+    ft__registry_unlock();
+#endif
     tl_trim_seen = ft_atomic_load_relaxed(&trim_epoch);
     trim_heaps(me);
     mi_heap_collect(mi_heap_get_backing(), false);   /* libc malloc data */

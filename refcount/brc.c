@@ -62,7 +62,10 @@
  *      holding); if it was suspended by a stop-the-world (our own
  *      FT_BREAK_STOP is set), we give up and retry at our next safepoint,
  *      and a collection merges its queue meanwhile.
- *   3. The owner entering a blocking region (ft__brc_blocking_detach)
+ *   3. The owner entering a blocking region (ft__brc_blocking_detach),
+ *      unless it holds critical sections (then it is waiting for an object
+ *      lock, briefly, and must not run deallocations there: what raced
+ *      its detach waits for its next safepoint or a collection),
  *      merges its own queue while still attached, detaches, then checks
  *      its queue again under the bucket lock: a push that read the state
  *      before our DETACHED store saw ATTACHED and will not adopt, and
@@ -423,11 +426,20 @@ static void adopt_idle(FtThreadState *me)
 /* Step 3 of "Owners idle": ft_blocking_begin's detach. */
 void ft__brc_blocking_detach(FtThreadState *ts)
 {
+    /* Not while the thread holds or is acquiring critical sections (it
+     * parks here waiting for an object lock, threads/mutex.c, possibly
+     * already queued as a waiter): deallocations must not run there. Such
+     * waits are short; what raced them is merged at the next safepoint. */
+    int merge = ts->critical_section == 0;
     for (;;) {
+        ft_atomic_store_relaxed(&ts->blocking_idle, 1);
+        if (!merge) {
+            ft__tstate_detach_existing(ts);
+            return;
+        }
         if ((ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_MERGE)
             && !ft__world_stopped_by_me())
             ft__brc_merge_pending(ts);
-        ft_atomic_store_relaxed(&ts->blocking_idle, 1);
         ft__tstate_detach_existing(ts);
 #if FT_MODE_FT
         Bucket *b = bucket_of(ts->id);

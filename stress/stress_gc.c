@@ -894,6 +894,7 @@ static void gc_weakref(void)
 
 typedef struct Frz {
     long rounds, iters;
+    int64_t plain0;               /* live plain nodes at the start */
     _Atomic int done;             /* controller finished */
 } Frz;
 
@@ -960,6 +961,15 @@ static void freeze_thread(void *ctx, int index)
     /* acquire: prompt exit only. */
     while (!atomic_load_explicit(&f->done, memory_order_acquire)) {
         it++;
+        /* Backpressure: the collector frees all garbage itself (docs/gc.md:
+         * garbage is merged, never queued back to its owners to free), so
+         * the two garbage makers wait while more than 20,000 of their nodes
+         * are alive. Without it, under TSan on a loaded machine, they
+         * outran index 1's collections (2 million objects, 18 s each) and
+         * the controller starved on collect_mu. */
+        while (index >= 2 && live_of(cls_plain) > f->plain0 + 20000
+               && !atomic_load_explicit(&f->done, memory_order_acquire))
+            stress_sleep_us(100);
         if (index == 1) {
             STRESS_CHECK(ft_gc_collect() >= 0, "ft_gc_collect: %s", ft_error_message());
             stress_sleep_us((long)stress_below(&r, 100));
@@ -993,7 +1003,7 @@ static void gc_freeze(void)
     FtSsize th0;
     int sc0;
     ft_gc_get_threshold(&th0, &sc0);
-    Frz f = { .rounds = stress_iters(100, 20) };
+    Frz f = { .rounds = stress_iters(100, 20), .plain0 = live_of(cls_plain) };
     int64_t frz0 = live_of(cls_frz);
 
     stress_run_threads(stress_threads(), freeze_thread, &f);

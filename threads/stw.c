@@ -452,7 +452,9 @@ int ft_world_start(void)
  *     (restart_cv) lets a thread that tried to attach meanwhile retry.
  * The holder reaches no safepoint while it holds (a stopper may be waiting
  * for the held thread's report, and for the holder), and holds one thread
- * at a time. Mode gil has no merge queues and never holds. */
+ * at a time. Mode gil: a thread attaches by taking the GIL without the
+ * CAS, so only a holder that holds the GIL keeps it off (ft_memory_trim
+ * does; adoption never runs, there are no merge queues). */
 int ft__stw_hold_detached(FtThreadState *ts)
 {
     int expected = FT_THREAD_DETACHED;
