@@ -9,7 +9,7 @@ DEBS = meson ninja-build pkg-config gcc clang python3 \
        libpython3.11-dev gnuplot-nox valgrind redis-server redis-tools
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang test-instr stress soak bench server-bench install clean
+.PHONY: all deps build run test test-modes test-clang test-instr test-debug3 stress soak bench fuzz server-bench install clean
 
 all: build
 
@@ -68,6 +68,7 @@ test: build
 	$(MAKE) test-modes
 	$(MAKE) test-clang
 	$(MAKE) test-instr
+	$(MAKE) test-debug3
 	$(MAKE) stress
 
 test-modes:
@@ -90,11 +91,40 @@ test-clang:
 test-instr: deps
 	python3 bench/instr --check
 
+# The expensive assertion tier: the heap validator between the collector's
+# phases (docs/testing.md); the unit suite must pass with it.
+test-debug3:
+	@[ -f $(BUILD)-dbg3/build.ninja ] || meson setup $(BUILD)-dbg3 -Ddebug_level=3 >/dev/null || exit 1
+	ninja --quiet -C $(BUILD)-dbg3
+	meson test -C $(BUILD)-dbg3 --suite unit --print-errorlogs
+
 stress: deps
 	sh stress/run_sanitized.sh
 
 soak: deps
 	sh stress/run_sanitized.sh --soak $${SOAK_SECONDS:-600}
+
+# libFuzzer targets (fuzz/, docs/testing.md "Fuzzing"): a clang build with
+# ASan + UBSan in $(BUILD)-fuzz, then each target for FUZZ_SECS seconds, one
+# after the other, each with its corpus in $(BUILD)-fuzz/corpus/<target>
+# (seeded from fuzz/seeds/<target>). By hand; not part of `make test`.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS = fuzz_int_text fuzz_utf8 fuzz_float_repr fuzz_containers
+fuzz: deps
+	@[ -f $(BUILD)-fuzz/build.ninja ] || CC=clang meson setup $(BUILD)-fuzz -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false -Ddebug_level=2 \
+	  -Dtests=false -Dbench_ftbench=false >/dev/null || exit 1
+	ninja --quiet -C $(BUILD)-fuzz
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)-fuzz/corpus/$$t $(BUILD)-fuzz/artifacts; \
+	  echo "fuzz: $$t for $(FUZZ_SECS) s (log: $(BUILD)-fuzz/$$t.log)"; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ./$(BUILD)-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECS) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)-fuzz/artifacts/$$t- \
+	    $(BUILD)-fuzz/corpus/$$t fuzz/seeds/$$t >$(BUILD)-fuzz/$$t.log 2>&1 \
+	    || { fail=1; echo "fuzz: $$t FAILED"; }; \
+	  grep -E '^(fuzz:|stat::number_of_executed_units|SUMMARY|Test unit written)' $(BUILD)-fuzz/$$t.log; \
+	done; exit $$fail
 
 bench: deps
 	python3 bench/report
@@ -108,5 +138,5 @@ server-bench: deps
 	python3 bench/server_bench --ftkv $(BUILD)-release/server/ftkv
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-tsan $(BUILD)-asan \
-	  $(BUILD)-release build-mutants build-rel-ft build-rel-gil build-rel-atomic
+	rm -rf $(BUILD) $(BUILD)-gil $(BUILD)-atomic $(BUILD)-clang $(BUILD)-dbg3 $(BUILD)-tsan $(BUILD)-asan \
+	  $(BUILD)-fuzz $(BUILD)-release build-mutants build-rel-ft build-rel-gil build-rel-atomic

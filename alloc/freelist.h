@@ -45,7 +45,14 @@ _Static_assert(offsetof(FtObject, ob_flags) == 8
 static inline void ft__header_init(FtThreadState *ts, FtObject *op, FtType *tp)
 {
     ft_atomic_store_relaxed(&op->ob_tid, (uintptr_t)ts->id);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if (defined(__x86_64__) || defined(__aarch64__)) && defined(__BYTE_ORDER__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !FT_TSAN
+    /* One aligned 8-byte store. A heap walk of another thread may load
+     * ob_gc_bits of a block being reused (a detaching thread walks its
+     * heap while pages move, stress_alloc thread_churn): on x86-64 and
+     * AArch64 the store is single-copy atomic, so the walk reads the old
+     * or the new byte, as with byte stores; TSan builds, which would call
+     * the mixed sizes a race, take the per-field atomic stores below. */
     uint64_t w1 = ((uint64_t)FT_GC_ALIVE << 24)
                 | ((uint64_t)(FT_MODE_FT ? 1u : 0u) << 32);
     memcpy((char *)op + offsetof(FtObject, ob_flags), &w1, sizeof w1);

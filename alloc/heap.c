@@ -141,6 +141,20 @@ static FT_NOINLINE int alloc_poll_slow(FtThreadState *ts)
     return 0;
 }
 
+/* Failure injection for the runtime's own bookkeeping allocations (libc
+ * malloc, not objects): 1 if the armed failure fires now (counts as one
+ * allocation, as in alloc_poll_slow). Lets tests fail a thread's detach. */
+static int fail_injected(FtThreadState *ts)
+{
+    if (!(ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_FAILINJECT))
+        return 0;
+    if (--ts->fail_countdown > 0)
+        return 0;
+    ts->fail_countdown = 0;
+    ft__breaker_clear(ts, FT_BREAK_FAILINJECT);
+    return 1;
+}
+
 static inline FtThreadState *alloc_enter(void)
 {
     FtThreadState *ts = ft__tl_ts;
@@ -598,7 +612,8 @@ int ft__heaps_detach(FtThreadState *ts)
      * allocates in our gc heap meanwhile, so the second walk visits at
      * most n objects. */
     OrphanCtx o = { ts, n ? malloc(n * sizeof(FtObject *)) : NULL, 0, n, 0 };
-    if (n && !o.pins) {
+    if ((n && !o.pins) || fail_injected(ts)) {
+        free(o.pins);
         ft_error_nomem();
         return -1;
     }

@@ -91,11 +91,11 @@ static void trim_others_locked(FtThreadState *me)
         if (ts == me)
             continue;
         if (idle && ft__stw_hold_detached(ts)) {
-            /* Held: in a blocking region (depth >= 1; a nested begin/end
-             * inside the region may change it, never to 0 while held, as
-             * leaving the region attaches), or in the short DETACHED steps
-             * of ft_thread_attach/detach (depth 0: not ours to trim). */
-            if (FT_LOAD_RELAXED(ts->blocking_depth) > 0)
+            /* Held: in a blocking region (blocking_idle 1, stored before
+             * its DETACHED store, which our CAS read), or in the DETACHED
+             * steps of ft_thread_attach/detach, which may be inside
+             * mimalloc: not ours to trim. */
+            if (ft_atomic_load_relaxed(&ts->blocking_idle))
                 trim_heaps(ts);
             else
                 ft__breaker_set(ts, FT_BREAK_MERGE);
@@ -139,10 +139,20 @@ int64_t ft_memory_trim(void)
     long seg_delay = mi_option_get(mi_option_segment_decommit_delay);
     mi_option_set(mi_option_decommit_delay, 0);
     mi_option_set(mi_option_segment_decommit_delay, 0);
+#if !FT_MODE_GIL
     ft__registry_lock();
     trim_others_locked(me);
     ft__registry_unlock();
     ft_blocking_end();
+#else
+    /* Mode gil: a thread attaches by taking the GIL, not by the state CAS
+     * (threads/stw.c), so a held thread is only kept off while we hold the
+     * GIL: walk attached. */
+    ft_blocking_end();
+    ft__registry_lock();
+    trim_others_locked(me);
+    ft__registry_unlock();
+#endif
     tl_trim_seen = ft_atomic_load_relaxed(&trim_epoch);
     trim_heaps(me);
     mi_heap_collect(mi_heap_get_backing(), false);   /* libc malloc data */

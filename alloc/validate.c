@@ -136,9 +136,10 @@ FtSsize ft_heap_validate(int stop)
     /* The collector's lock first (gc/gc.h), then the stop: never between
      * another thread's phases. Inside a collection (a finalizer) the
      * lock is ours already and the garbage states are legitimate. */
-    int locked = ft__gc_in_collection() ? 0 : ft__gc_lock() == 0;
+    int inside = ft__gc_in_collection();
+    int locked = !inside && ft__gc_lock() == 0;
     ft_world_stop();
-    unsigned allow = locked ? 0 : FT_VALIDATE_GARBAGE | FT_VALIDATE_QUEUE_DEAD;
+    unsigned allow = inside ? FT_VALIDATE_GARBAGE | FT_VALIDATE_QUEUE_DEAD : 0;
     Check c = { 0, NULL, NULL, allow };
     ft__heap_visit_world_stopped(check_cb, &c);
     ft_world_start();

@@ -13,11 +13,15 @@
  * harness barriers inside ft_blocking_begin/end. Automatic collection stays
  * at its default except in gc_cycles and gc_live (it would collect during
  * the build). `stw` measures ft_world_stop with T busy threads.
+ * `reattach` (ftrt only) measures how long a thread leaving a blocking
+ * region waits to re-attach while another thread stops and restarts the
+ * world in a tight loop (issue 10 item 3: fairness of re-attaching).
  */
 #include <ftrt.h>
 
 #include "bench_common.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -689,6 +693,98 @@ static void stw_teardown(BenchCtx *c)
     free(s);
 }
 
+/* ---- reattach: re-attach latency against a stop/start loop ----
+ * Worker 0 stops and restarts the world until worker 1 is done; worker 1
+ * leaves and re-enters a blocking region n times and times each
+ * ft_blocking_end (the re-attach); workers 2.. (--threads T > 1) are busy
+ * threads as in `stw`. */
+
+typedef struct ReattachState {
+    uint64_t *wait_ns;      /* each ft_blocking_end of worker 1 */
+    atomic_int done;        /* set by worker 1 when it has finished */
+    atomic_int started;     /* set by worker 0 after its first stop */
+    atomic_long stops;      /* completed stops (worker 0 adds, relaxed) */
+    long max_cycles;        /* most stops completed during one re-attach */
+} ReattachState;
+
+static int reattach_setup(BenchCtx *c)
+{
+    ReattachState *s = calloc(1, sizeof *s);
+
+    if (!(c->shared[0] = s))
+        return -1;
+    s->wait_ns = calloc((size_t)c->n, sizeof(uint64_t));
+    atomic_init(&s->done, 0);
+    atomic_init(&s->started, 0);
+    atomic_init(&s->stops, 0);
+    return s->wait_ns ? 0 : -1;
+}
+
+static int reattach_run(BenchCtx *c, BenchThread *t)
+{
+    ReattachState *s = c->shared[0];
+
+    if (t->tid == 0) {
+        /* relaxed: flags and a counter with no data behind them (the join
+         * orders the timings before the teardown reads them). */
+        while (!atomic_load_explicit(&s->done, memory_order_relaxed)) {
+            ft_world_stop();
+            ft_world_start();
+            if (atomic_fetch_add_explicit(&s->stops, 1, memory_order_relaxed) == 0)
+                atomic_store_explicit(&s->started, 1, memory_order_relaxed);
+        }
+        return 0;
+    }
+    if (t->tid == 1) {
+        while (!atomic_load_explicit(&s->started, memory_order_relaxed))
+            ft_safepoint();
+        for (long i = 0; i < c->n; i++) {
+            ft_blocking_begin();
+            sched_yield();              /* a short wait, like a syscall */
+            long k0 = atomic_load_explicit(&s->stops, memory_order_relaxed);
+            uint64_t t0 = bench_now_ns();
+            ft_blocking_end();
+            s->wait_ns[i] = bench_now_ns() - t0;
+            long k = atomic_load_explicit(&s->stops, memory_order_relaxed) - k0;
+            s->max_cycles = k > s->max_cycles ? k : s->max_cycles;
+        }
+        atomic_store_explicit(&s->done, 1, memory_order_relaxed);
+        return 0;
+    }
+    while (!atomic_load_explicit(&s->done, memory_order_relaxed)) {
+        for (int k = 0; k < 16; k++) {
+            FtObject *o = ft_float_from_double(k);
+            if (!o)
+                return -1;
+            ft_decref(o);
+        }
+        ft_safepoint();
+    }
+    return 0;
+}
+
+static void reattach_teardown(BenchCtx *c)
+{
+    ReattachState *s = c->shared[0];
+    uint64_t max = 0, total = 0;
+
+    if (!s)
+        return;
+    for (long i = 0; i < c->n; i++) {
+        max = s->wait_ns[i] > max ? s->wait_ns[i] : max;
+        total += s->wait_ns[i];
+    }
+    bench_extra_num(c, "reattach_ns_median",
+                    (double)bench_median_u64(s->wait_ns, (size_t)c->n));
+    bench_extra_num(c, "reattach_ns_max", (double)max);
+    bench_extra_num(c, "reattach_ns_total", (double)total);
+    bench_extra_num(c, "stops", (double)atomic_load(&s->stops));
+    bench_extra_num(c, "reattach_stop_cycles_max", (double)s->max_cycles);
+    bench_extra_str(c, "what", "ft_blocking_end while another thread stops the world in a loop");
+    free(s->wait_ns);
+    free(s);
+}
+
 /* ---- the table ---- */
 
 static const BenchWorkload workloads[] = {
@@ -725,6 +821,8 @@ static const BenchWorkload workloads[] = {
     { .name = "thread_churn", .thread_run = churn_run },
     { .name = "stw", .stopper = 1, .setup = stw_setup,
       .thread_run = stw_run, .teardown = stw_teardown },
+    { .name = "reattach", .stopper = 1, .setup = reattach_setup,
+      .thread_run = reattach_run, .teardown = reattach_teardown },
 };
 
 int main(int argc, char **argv)

@@ -6,12 +6,16 @@
  *
  *   0 [R] allocate the scratch arrays, sized from the last collection.
  *   1 [S] merge every thread's BRC queue (ft__brc_merge_all_world_stopped);
- *         objects whose count reached zero there are kept aside and
- *         deallocated in phase 7.
+ *         objects whose count reached zero there are queue deaths. The
+ *         tracked, unfrozen ones are marked SCRATCH: phase 2 gathers them
+ *         as candidates with gc_refs 0 (they are garbage, and so is all
+ *         that only they reach: a nested structure released by a non-owner
+ *         is found in one pass). The others are deallocated in phase 7.
  *   2 [S] gather: walk the heaps; every candidate (tracked, not frozen, not
- *         immortal, count > 0) is appended to the entry array with its
- *         ob_tid, then ob_tid := its total count (gc_refs) and UNREACHABLE
- *         is set. UNREACHABLE marks exactly the candidates from here on.
+ *         immortal, count > 0, or a marked queue death) is appended to the
+ *         entry array with its ob_tid, then ob_tid := its total count
+ *         (gc_refs) and UNREACHABLE is set. UNREACHABLE marks exactly the
+ *         candidates from here on.
  *   3 [S] subtract: tp_traverse every candidate, decrementing the gc_refs
  *         of each candidate it refers to. What is left is the number of
  *         references from outside the candidate set.
@@ -19,12 +23,15 @@
  *         candidates reachable from it lose UNREACHABLE (explicit stack).
  *   5 [S] scan: every ob_tid is restored from the entry array; each object
  *         still UNREACHABLE is garbage and gets one strong reference from
- *         the collector (ft_incref: the ordinary counting protocol).
+ *         the collector by a merge (ft__merge_refcount(op, +1), allowed with
+ *         the world stopped): garbage then counts on its shared field only,
+ *         so phase 9 frees it on this thread instead of queueing it to an
+ *         owner that may be idle.
  *   6 [S] weak references to garbage are detached; the callbacks of those
  *         that are not garbage themselves are queued (strong reference).
- *   7 [R] deallocate the objects that died in the queues; run the queued
- *         weakref callbacks once; run tp_finalize of every garbage object
- *         not yet FINALIZED (set first: at most once per lifetime).
+ *   7 [R] deallocate the other queue deaths; run the queued weakref
+ *         callbacks once; run tp_finalize of every garbage object not yet
+ *         FINALIZED (set first: at most once per lifetime).
  *   8 [S] only if a finalizer ran: merge the queues again, then redo 2-5
  *         over the garbage alone (gc_refs = count - 1 for our reference):
  *         an object referenced from outside the garbage was resurrected,
@@ -32,23 +39,43 @@
  *   9 [R] survivors: drop our reference. Garbage: clear UNREACHABLE, then
  *         tp_clear (or append to the garbage list under SAVEALL), then drop
  *         our reference; reference counting frees the rest.
+ *  10 [S/R] drain: phases 7 and 9 drop references to objects other threads
+ *         own, which queues them (a string in a garbage dict); while this
+ *         thread queued anything since the last merge, stop, merge every
+ *         queue, restart, and free what died (drain_queues).
+ *
+ * The return value (ft_gc_collect): every object this thread freed in
+ * phases 7, 9 and 10 (its `freed` counter), i.e. garbage, queue deaths and
+ * whatever their deallocation freed in turn, plus the garbage saved to the
+ * garbage list under SAVEALL. live_after counts candidates minus garbage.
+ *
+ * Heap walks of other threads (ft_heap_visit, ft_heap_validate, the
+ * introspection of gc_introspect.c) hold collect_mu, so they never run
+ * between these phases; ft__gc.cycle tells a walk whose caller stopped the
+ * world itself that it landed inside a collection (it then refuses).
  *
  * Borrowed header fields: only ob_tid (as gc_refs), from phase 2 to phase 5
  * and again inside phase 8; its value is saved in the entry array and
  * restored before the world restarts, whatever happens. The counts are never
- * borrowed, so every object's owner/count state is exactly what it was,
- * except for the collector's own strong references (ordinary increments and
- * decrements). UNREACHABLE stays set on garbage while the world runs in
- * phases 7-9 so that the introspection walks skip it; SCRATCH is used only
- * inside phase 8. Both are clear on every object outside a collection.
+ * borrowed; garbage is merged in phase 5 (a state change any world-stopping
+ * thread may make, with the collector's reference added), every other
+ * object's owner/count state is exactly what it was. UNREACHABLE stays set
+ * on garbage while the world runs in phases 7-9; SCRATCH marks queue deaths
+ * from phase 1 to phase 2 and borrowed ob_tids inside phases 6b and 8. Both
+ * are clear on every object outside a collection; the debug-level-3
+ * validator runs after phases 1 and 6 accepting exactly these states
+ * (alloc/validate.c, FT_VALIDATE_*).
  *
  * Out of memory: the only allocations with the world stopped are the
  * growth of the entry array and mark stack (phase 2), the queue-death array
  * (phases 1 and 8) and the weakref-callback array (before phase 5). A failure
  * before phase 5 restores every ob_tid and bit, restarts the world, frees
- * only what died in the queues, and reports FT_ERR_MEMORY; a failure in
- * phase 8 skips that merge (queued objects then look resurrected and are
- * collected next time). Nothing is lost or freed by mistake.
+ * only what died in the queues (the gathered ones go back to the death
+ * array, whose capacity covers every queued object), and reports
+ * FT_ERR_MEMORY; a failure in phase 8 skips that merge (queued objects then
+ * look resurrected and are collected next time), one in phase 10 ends the
+ * drain (the rest is freed by the next merge). Nothing is lost or freed by
+ * mistake.
  *
  * Callers: ft__gc_collect_locked, with ft__gc.collect_mu held by an attached
  * thread. See docs/gc.md for the header layout and measured pauses.

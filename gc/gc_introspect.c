@@ -315,14 +315,23 @@ static int freeze_visit(FtObject *op, void *arg)
     return 0;
 }
 
+/* Works with the world stopped by the caller too (the pre-fork recipe:
+ * stop, freeze, fork). Then a collection stopped between two phases would
+ * never release the collector lock, so it is only tried: if a collection
+ * is in progress, its garbage is marked UNREACHABLE and freeze_visit skips
+ * it. */
 static int64_t freeze_walk(int mode)
 {
     ft__tstate_checked(__func__);
     FreezeArg a = { .mode = mode };
-    int locked = walk_lock();   /* phase 9 garbage would be frozen otherwise */
-    ft_world_stop();
-    ft__heap_visit_world_stopped(freeze_visit, &a);
-    ft_world_start();
+    int mine = ft__world_stopped_by_me();
+    int locked = mine ? ft__gc_trylock() == 0
+                      : walk_lock();   /* phase 9 garbage would be frozen otherwise */
+    if (!mine)
+        ft_world_stop();
+    ft_heap_visit(freeze_visit, &a);
+    if (!mine)
+        ft_world_start();
     walk_unlock(locked);
     return a.n;
 }

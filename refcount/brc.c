@@ -57,9 +57,15 @@
  *      a thread a stopper may be waiting for. Deallocs that queue more
  *      objects to idle owners set the flag again; adopt_idle loops until
  *      it stays clear, so a nested structure is freed in one call. An
- *      owner found SUSPENDED (held by another adopter, or by a stopper
- *      whose scan we raced) is retried at our next safepoint.
- *   3. The owner entering a blocking region (ft__brc_blocking_detach)
+ *      owner found SUSPENDED is waited for while it is held by another
+ *      adopter or an ft_memory_trim (short: they reach no safepoint while
+ *      holding); if it was suspended by a stop-the-world (our own
+ *      FT_BREAK_STOP is set), we give up and retry at our next safepoint,
+ *      and a collection merges its queue meanwhile.
+ *   3. The owner entering a blocking region (ft__brc_blocking_detach),
+ *      unless it holds critical sections (then it is waiting for an object
+ *      lock, briefly, and must not run deallocations there: what raced
+ *      its detach waits for its next safepoint or a collection),
  *      merges its own queue while still attached, detaches, then checks
  *      its queue again under the bucket lock: a push that read the state
  *      before our DETACHED store saw ATTACHED and will not adopt, and
@@ -72,7 +78,13 @@
  * blocking region (or enters one) is freed by the releasing thread's next
  * safepoint (any allocation, ft_safepoint), its next ft_blocking_begin, or
  * its ft_thread_detach, whichever comes first; or earlier by the owner or
- * a collection. Not covered: a release by a thread that is not attached
+ * a collection. Two refinements: if another thread adopted that owner's
+ * queue first, that thread frees the object, in its own safepoint that is
+ * then in progress (it reaches no wait; ft__brc_adoptions_in_flight() is
+ * non-zero until it is done); and if a stop-the-world is in progress at the
+ * releaser's safepoint, a collection merges the queue (freed before that
+ * ft_gc_collect returns) or, for another kind of stop, the releaser's
+ * following safepoint frees it. Not covered: a release by a thread that is not attached
  * (it has no safepoint; the object waits for the owner or a collection).
  *
  * Lock order: registry lock -> bucket lock. No safepoint and no allocation
@@ -100,6 +112,13 @@ static _Thread_local int tl_adopt_due;
 /* Tests: 1 turns adoption off (the queue-death paths of the collector are
  * then observable with an idle owner). */
 int ft__brc_adopt_off;
+/* Threads inside adopt_idle (relaxed; tests wait for 0, see "Bound"). */
+static _Atomic int adopting;
+
+int ft__brc_adoptions_in_flight(void)
+{
+    return ft_atomic_load_relaxed(&adopting);
+}
 
 static Bucket *bucket_of(uint64_t tid)
 {
@@ -121,6 +140,15 @@ int ft__brc_init(void)
         buckets[i].head = NULL;
     }
     return 0;
+}
+
+/* In the child of a fork (threads/fork.c): a bucket lock may have been held
+ * by a thread that does not exist here; the lists themselves are intact
+ * (the world was stopped, and only attached threads touch them). */
+void ft__brc_fork_child(void)
+{
+    for (int i = 0; i < NBUCKETS; i++)
+        pthread_mutex_init(&buckets[i].mu, NULL);
 }
 
 void ft__brc_fini(void)
@@ -317,9 +345,11 @@ static void free_dead_chunks(FtMergeChunk *q)
 }
 
 /* One idle owner of bucket b with a queue, held and its queue taken; NULL
- * if none. *retry is set if an owner with a queue could not be held. */
+ * if none. *busy is set to an owner with a queue that is SUSPENDED: held
+ * by another adopter or an ft_memory_trim (short, no safepoint inside), or
+ * by a stopper's scan. */
 static FtThreadState *hold_one_locked(Bucket *b, FtThreadState *me,
-                                      FtMergeChunk **qp, int *retry)
+                                      FtMergeChunk **qp, uint64_t *busy)
 {
     for (FtThreadState *o = b->head; o; o = o->bucket_next) {
         if (o == me || !o->merge_queue)
@@ -328,7 +358,7 @@ static FtThreadState *hold_one_locked(Bucket *b, FtThreadState *me,
         if (st == FT_THREAD_ATTACHED)
             continue;           /* it merges at its next safepoint */
         if (st != FT_THREAD_DETACHED || !ft__stw_hold_detached(o)) {
-            *retry = 1;         /* held by someone else, or being stopped */
+            *busy = o->id;
             continue;
         }
         *qp = o->merge_queue;
@@ -339,20 +369,45 @@ static FtThreadState *hold_one_locked(Bucket *b, FtThreadState *me,
     return NULL;
 }
 
+/* Wait for a busy owner of bucket b to be released. 1: try again; 0: a
+ * stop-the-world is waiting for us (our FT_BREAK_STOP), so the owner is
+ * the stopper's: give up and retry at our next safepoint (a collection
+ * merges it meanwhile). We hold nothing while we wait. */
+static int wait_busy(Bucket *b, FtThreadState *me, uint64_t id)
+{
+    for (;;) {
+        if (ft_atomic_load_relaxed(&me->breaker) & FT_BREAK_STOP)
+            return 0;
+        pthread_mutex_lock(&b->mu);
+        FtThreadState *o = find_locked(b, id);
+        int st = o ? ft_atomic_load_relaxed(&o->state) : FT_THREAD_DETACHED;
+        pthread_mutex_unlock(&b->mu);
+        if (st != FT_THREAD_SUSPENDED)
+            return 1;
+        sched_yield();
+    }
+}
+
 static void adopt_idle(FtThreadState *me)
 {
     int retry = 0;
+    ft_atomic_add_relaxed(&adopting, 1);
     while (tl_adopt_due) {
         tl_adopt_due = 0;
         for (int i = 0; i < NBUCKETS; i++) {
             Bucket *b = &buckets[i];
             for (;;) {
                 FtMergeChunk *q = NULL;
+                uint64_t busy = 0;
                 pthread_mutex_lock(&b->mu);
-                FtThreadState *o = hold_one_locked(b, me, &q, &retry);
+                FtThreadState *o = hold_one_locked(b, me, &q, &busy);
                 pthread_mutex_unlock(&b->mu);
-                if (!o)
+                if (!o) {
+                    if (busy && wait_busy(b, me, busy))
+                        continue;
+                    retry |= busy != 0;
                     break;
+                }
                 size_t n = merge_chunks_keep_dead(q);
                 ft__stw_release_held(o);
                 /* merges_done is o's owner-written counter: count on ours. */
@@ -361,6 +416,7 @@ static void adopt_idle(FtThreadState *me)
             }
         }
     }
+    ft_atomic_add_relaxed(&adopting, -1);
     if (retry) {
         tl_adopt_due = 1;
         ft__breaker_set(me, FT_BREAK_MERGE);
@@ -370,7 +426,17 @@ static void adopt_idle(FtThreadState *me)
 /* Step 3 of "Owners idle": ft_blocking_begin's detach. */
 void ft__brc_blocking_detach(FtThreadState *ts)
 {
+    /* Not while the thread holds or is acquiring critical sections (it
+     * parks here waiting for an object lock, threads/mutex.c, possibly
+     * already queued as a waiter): deallocations must not run there. Such
+     * waits are short; what raced them is merged at the next safepoint. */
+    int merge = ts->critical_section == 0;
     for (;;) {
+        ft_atomic_store_relaxed(&ts->blocking_idle, 1);
+        if (!merge) {
+            ft__tstate_detach_existing(ts);
+            return;
+        }
         if ((ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_MERGE)
             && !ft__world_stopped_by_me())
             ft__brc_merge_pending(ts);
@@ -423,6 +489,7 @@ void ft__brc_unregister(FtThreadState *ts)
     if (tl_adopt_due)
         adopt_idle(ts);     /* before leaving: the bound of "Owners idle" */
     tl_adopt_due = 0;
+    ft_atomic_store_relaxed(&ts->blocking_idle, 0);   /* leaving: tstate.h */
     Bucket *b = bucket_of(ts->id);
     pthread_mutex_lock(&b->mu);
     FtThreadState **pp = &b->head;

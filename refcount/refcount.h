@@ -64,6 +64,8 @@ int ft__brc_register(struct FtThreadState *ts);
  * (refcount/brc.c, "Owners idle"). */
 void ft__brc_blocking_detach(struct FtThreadState *ts);
 extern int ft__brc_adopt_off;   /* tests: no adoption of idle owners' queues */
+/* Threads adopting idle owners' queues right now (tests: brc.c "Bound"). */
+int ft__brc_adoptions_in_flight(void);
 /* Drain and close ts's queue (ts detaching, already merged its objects). */
 void ft__brc_unregister(struct FtThreadState *ts);
 int ft__brc_init(void);

@@ -18,12 +18,32 @@
  * so a __dict__ class with weak references is 48 bytes and a 3-slot class
  * 56, CPython's sys.getsizeof figures.
  *
+ * Instance attributes (classes with a __dict__): split keys, as CPython
+ * 3.11. The class keeps an append-only table of attribute names (interned
+ * strs, at most FT_CLASS_MAX_KEYS; the table is made with the class); an
+ * instance keeps its values in a raw block indexed like that table,
+ * pointed to by the __dict__ word with its low bit set. No dict exists
+ * until one is asked for (ft_instance_dict, "__dict__") or a name the
+ * table cannot take is set (the table is full, or the name is not
+ * interned and not yet a key);
+ * then the values move into a new dict, which replaces the block for
+ * good. The __dict__ word thus goes NULL -> values -> dict, or NULL ->
+ * dict, never back.
+ *
  * Thread safety (docs/concurrency.md):
- *   - slot attributes are read and written inside a critical section on
- *     the instance; the old value is released after leaving it;
- *   - the __dict__ pointer is written once (created lazily under the
- *     instance's lock, published with release) and read lock-free
- *     (acquire); attribute lookups in it are the dict's lock-free lookups;
+ *   - slot attributes and split-key values are read and written inside a
+ *     critical section on the instance; the old value is released after
+ *     leaving it; a values block is allocated outside the section, and the
+ *     section re-checks the __dict__ word before using it (an allocation
+ *     may suspend the section);
+ *   - a class's key table is appended under keys_mu (a leaf pthread mutex
+ *     held for a few stores, never across an allocation or a safepoint):
+ *     keys[n] is written, then nkeys = n + 1 with release; readers load
+ *     nkeys with acquire, then keys, then keys[i < nkeys], lock-free;
+ *   - the __dict__ word is written inside the instance's critical section
+ *     (release) and read lock-free (acquire) only to find a dict, which is
+ *     final once installed; attribute lookups in it are the dict's
+ *     lock-free lookups;
  *   - tp_clear and dealloc run on objects no other thread can reach.
  *
  * Finalizers (PEP 442): at most once per instance (FT_GC_FINALIZED). From
@@ -35,6 +55,7 @@
 #include "runtime/init.h"
 #include "runtime/weakref.h"
 #include "runtime/str_impl.h"
+#include "runtime/trashcan.h"
 #include "alloc/alloc.h"
 #include "gc/gc.h"
 #include "threads/lock.h"
@@ -62,6 +83,12 @@ typedef struct FtClass {
     /* this class's own hooks (the chain is walked for inherited ones) */
     int (*traverse)(FtObject *, FtVisitProc, void *);
     int (*clear)(FtObject *);
+    /* Shared attribute keys (split keys) of this class's instances: see
+     * "Instance attributes" above. keys: a raw array of
+     * FT_CLASS_MAX_KEYS interned names, made with the class (NULL without
+     * a __dict__); nkeys: how many are set. Appended under keys_mu only. */
+    FtObject **keys;            /* immutable once the class is built */
+    FtSsize nkeys;              /* ATOMIC: release/acquire */
 } FtClass;
 
 static inline int is_class(const FtType *tp)
@@ -88,6 +115,93 @@ static char *dup_cstr(const char *s)
     return p;
 }
 
+/* ---- Split keys: the class's key table and the instances' values ---- */
+
+#define FT_CLASS_MAX_KEYS 30        /* as CPython's SHARED_KEYS_MAX_SIZE */
+
+/* Serialises appends to every class's key table (rare: once per name and
+ * class). A leaf: nothing is taken, allocated or polled while it is held. */
+static pthread_mutex_t keys_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct InstValues {
+    FtSsize cap;                /* values[0..cap) <-> the class's keys[0..cap) */
+    FtObject *values[];         /* NULL: not set */
+} InstValues;
+
+#define VALUES_TAG ((uintptr_t)1)
+static inline int is_values(FtObject *w) { return ((uintptr_t)w & VALUES_TAG) != 0; }
+static inline InstValues *as_values(FtObject *w)
+{
+    return (InstValues *)((uintptr_t)w & ~VALUES_TAG);
+}
+static inline FtObject *tag_values(InstValues *v)
+{
+    return (FtObject *)((uintptr_t)v | VALUES_TAG);
+}
+
+/* Index of `name` in cls's key table, or -1. Lock-free. Interned names are
+ * compared by identity only (an equal interned str is the same object). */
+static FtSsize key_find(FtClass *cls, FtObject *name, int interned)
+{
+    /* acquire: pairs with the release store of nkeys in key_add, so
+     * keys[0..n) are visible. */
+    FtSsize n = FT_LOAD_ACQUIRE(cls->nkeys);
+    if (n == 0)
+        return -1;
+    FtObject **keys = cls->keys;
+    for (FtSsize i = 0; i < n; i++)
+        if (keys[i] == name)
+            return i;
+    if (!interned)
+        for (FtSsize i = 0; i < n; i++)
+            if (ft_str_equal(keys[i], name) == 1)
+                return i;
+    return -1;
+}
+
+/* Index of `name`, appended if absent; -1 if the table is full or the
+ * name is not interned and not yet a key (the caller falls back to a dict:
+ * only interned names become keys, so a key needs no reference and
+ * ft_setattr's one-off strs create nothing that outlives the call). */
+static FtSsize key_add(FtClass *cls, FtObject *name, int interned)
+{
+    FtSsize i = key_find(cls, name, interned);
+    if (i >= 0 || !interned || !cls->keys
+        || FT_LOAD_ACQUIRE(cls->nkeys) >= FT_CLASS_MAX_KEYS)
+        return i;
+    pthread_mutex_lock(&keys_mu);
+    FtSsize n = FT_LOAD_RELAXED(cls->nkeys);
+    for (FtSsize j = 0; j < n && i < 0; j++)
+        if (cls->keys[j] == name)
+            i = j;
+    if (i < 0 && n < FT_CLASS_MAX_KEYS) {
+        cls->keys[n] = name;
+        /* release: keys[n] before the count (key_find's acquire). */
+        FT_STORE_RELEASE(cls->nkeys, n + 1);
+        i = n;
+    }
+    pthread_mutex_unlock(&keys_mu);
+    return i;
+}
+
+static InstValues *values_new(FtSsize cap)
+{
+    InstValues *v = ft_mem_alloc(sizeof(InstValues) + (size_t)cap * sizeof(FtObject *));
+    if (v) {
+        v->cap = cap;
+        memset(v->values, 0, (size_t)cap * sizeof(FtObject *));
+    }
+    return v;
+}
+
+/* Drop a detached values block: its references, then the block. */
+static void values_free(InstValues *v)
+{
+    for (FtSsize i = 0; i < v->cap; i++)
+        FT_CLEAR(v->values[i]);
+    ft_mem_free(v);
+}
+
 /* ---- Instances: lifetime ---- */
 
 /* Every heap class in tp's chain, most derived first. */
@@ -102,8 +216,16 @@ static int instance_traverse(FtObject *op, FtVisitProc visit, void *arg)
     FT_VISIT(&tp->ob_base);
     for (FtSsize i = 0; i < cls->nslots; i++)
         FT_VISIT(*field(op, cls->slots[i].offset));
-    if (tp->tp_dictoffset)
-        FT_VISIT(*field(op, tp->tp_dictoffset));
+    if (tp->tp_dictoffset) {
+        FtObject *w = FT_LOAD_RELAXED(*field(op, tp->tp_dictoffset));
+        if (w && is_values(w)) {
+            InstValues *v = as_values(w);
+            for (FtSsize i = 0; i < v->cap; i++)
+                FT_VISIT(v->values[i]);
+        } else {
+            FT_VISIT(w);
+        }
+    }
     FOR_EACH_CLASS(c, tp) {
         if (c->traverse) {
             int rc = c->traverse(op, visit, arg);
@@ -125,8 +247,16 @@ static int instance_clear(FtObject *op)
     }
     for (FtSsize i = 0; i < cls->nslots; i++)
         FT_CLEAR(*field(op, cls->slots[i].offset));
-    if (tp->tp_dictoffset)
-        FT_CLEAR(*field(op, tp->tp_dictoffset));
+    if (tp->tp_dictoffset) {
+        /* Detached first: what the decrefs run cannot see a half-cleared
+         * block. */
+        FtObject *w = FT_LOAD_RELAXED(*field(op, tp->tp_dictoffset));
+        FT_STORE_RELAXED(*field(op, tp->tp_dictoffset), NULL);
+        if (w && is_values(w))
+            values_free(as_values(w));
+        else
+            ft_xdecref(w);
+    }
     return 0;
 }
 
@@ -159,11 +289,15 @@ static void instance_dealloc(FtObject *op)
         && finalize_from_dealloc(op))
         return;                               /* resurrected */
     ft__gc_untrack(op);
+    /* A chain of instances a million long (a.next = b, ...) must not
+     * recurse a million deep: the trashcan (runtime/trashcan.h). */
+    FT_TRASHCAN_BEGIN(op)
     if (tp->tp_weaklistoffset)
         ft__weakrefs_clear(op);               /* callbacks run here */
     instance_clear(op);
     ft__object_free(op);
     ft_decref(&tp->ob_base);                  /* the instance's class */
+    FT_TRASHCAN_END
 }
 
 /* ---- Instances: attributes ---- */
@@ -178,6 +312,11 @@ static const SlotDef *find_slot(FtClass *cls, const char *name)
 
 enum { NAME_OTHER, NAME_SLOT, NAME_CLASS, NAME_DICT };
 
+static inline int is_interned(FtObject *name)
+{
+    return ft_atomic_load_relaxed(&((FtStr *)name)->interned) != FT_STR_NOT_INTERNED;
+}
+
 /* What `name` (a str) names on instances of cls: one of NAME_*, with
  * *slot set for NAME_SLOT; -1 with the error set if a non-interned name
  * cannot be encoded. Interned names (every name the API interns, e.g.
@@ -185,7 +324,7 @@ enum { NAME_OTHER, NAME_SLOT, NAME_CLASS, NAME_DICT };
 static int classify_name(FtClass *cls, FtObject *name, const SlotDef **slot)
 {
     *slot = NULL;
-    if (ft_atomic_load_relaxed(&((FtStr *)name)->interned) != FT_STR_NOT_INTERNED) {
+    if (is_interned(name)) {
         for (FtSsize i = 0; i < cls->nslots; i++)
             if (cls->slots[i].name_obj == name) {
                 *slot = &cls->slots[i];
@@ -220,29 +359,172 @@ static FtObject *no_attribute(FtObject *op, const char *name)
 }
 
 /* The instance's dict (borrowed; the instance keeps it until it dies),
- * created on first use. NULL + error on allocation failure. */
+ * created on first use: the split-key values, if any, move into it. NULL +
+ * error on allocation failure. */
 static FtObject *instance_dict_borrow(FtObject *op)
 {
+    FtClass *cls = class_of(op);
     FtObject **slot = field(op, op->ob_type->tp_dictoffset);
-    /* acquire: pairs with the release below, so the dict is seen built. */
+    /* acquire: pairs with the release stores below, so the dict is seen
+     * built. A dict, once installed, stays. */
     FtObject *d = FT_LOAD_ACQUIRE(*slot);
-    if (d)
+    if (d && !is_values(d))
         return d;
-    FtObject *fresh = ft_dict_new();          /* outside the lock */
-    if (!fresh)
-        return NULL;
+    for (;;) {
+        FtObject *keys[FT_CLASS_MAX_KEYS], *vals[FT_CLASS_MAX_KEYS];
+        FtSsize n = 0;
+        FtObject *seen;
+        /* 1. Snapshot the values (new references) under the lock. */
+        d = NULL;
+        FT_BEGIN_CRITICAL_SECTION(op);
+        seen = FT_LOAD_RELAXED(*slot);
+        if (seen && !is_values(seen)) {
+            d = seen;
+        } else if (seen) {
+            InstValues *v = as_values(seen);
+            FtObject **ktab = cls->keys;
+            for (FtSsize i = 0; i < v->cap; i++)
+                if (v->values[i]) {
+                    keys[n] = ktab[i];
+                    vals[n++] = ft_newref(v->values[i]);
+                }
+        }
+        FT_END_CRITICAL_SECTION();
+        if (d)
+            return d;
+        /* 2. Build the dict outside the lock (it allocates). */
+        FtObject *fresh = ft_dict_new();
+        for (FtSsize j = 0; fresh && j < n; j++)
+            if (ft_dict_set_item(fresh, keys[j], vals[j]) < 0)
+                FT_CLEAR(fresh);
+        /* 3. Install it if the values did not change meanwhile (the
+         * snapshot's references keep its objects alive: no ABA). */
+        InstValues *dead = NULL;
+        int installed = 0;
+        if (fresh) {
+            FT_BEGIN_CRITICAL_SECTION(op);
+            FtObject *w = FT_LOAD_RELAXED(*slot);
+            if (w == seen) {
+                int same = 1;
+                if (w) {
+                    InstValues *v = as_values(w);
+                    FtSsize j = 0;
+                    for (FtSsize i = 0; i < v->cap && same; i++)
+                        if (v->values[i])
+                            same = j < n && v->values[i] == vals[j++];
+                    same = same && j == n;
+                }
+                if (same) {
+                    /* release: the dict's contents before its pointer. */
+                    FT_STORE_RELEASE(*slot, fresh);
+                    dead = w ? as_values(w) : NULL;
+                    installed = 1;
+                }
+            } else if (!is_values(w)) {
+                d = w;                        /* another thread made one */
+            }
+            FT_END_CRITICAL_SECTION();
+        }
+        for (FtSsize j = 0; j < n; j++)
+            ft_decref(vals[j]);
+        if (installed) {
+            if (dead)
+                values_free(dead);            /* the dict holds its own */
+            return fresh;
+        }
+        if (!fresh)
+            return NULL;
+        ft_decref(fresh);
+        if (d)
+            return d;
+    }
+}
+
+/* Split-key access. Each returns 2 when the instance has a dict (the
+ * caller uses it), else: */
+/* get: 1 with *out (new reference), 0 not set. */
+static int values_get(FtObject *op, FtObject *name, int interned, FtObject **out)
+{
+    FtSsize i = key_find(class_of(op), name, interned);
+    FtObject **slot = field(op, op->ob_type->tp_dictoffset);
+    int r = 0;
     FT_BEGIN_CRITICAL_SECTION(op);
-    d = FT_LOAD_RELAXED(*slot);
-    if (!d) {
-        /* release: publishes the new dict to lock-free readers. */
-        FT_STORE_RELEASE(*slot, fresh);
-        d = fresh;
-        fresh = NULL;
+    FtObject *w = FT_LOAD_RELAXED(*slot);
+    if (w && !is_values(w)) {
+        r = 2;
+    } else if (w && i >= 0 && i < as_values(w)->cap && as_values(w)->values[i]) {
+        *out = ft_newref(as_values(w)->values[i]);
+        r = 1;
     }
     FT_END_CRITICAL_SECTION();
-    if (fresh)
-        ft_decref(fresh);                     /* another thread won */
-    return d;
+    return r;
+}
+
+/* set (value != NULL): 1 done, 0 the name cannot be a split key (make a
+ * dict), -1 error. del (value == NULL): 1 done, 0 not set. */
+static int values_set(FtObject *op, FtObject *name, int interned, FtObject *value)
+{
+    FtClass *cls = class_of(op);
+    FtObject **slot = field(op, op->ob_type->tp_dictoffset);
+    FtSsize i;
+    if (value) {
+        i = key_add(cls, name, interned);
+        if (i < 0)
+            return 0;
+        ft_incref(value);
+    } else {
+        i = key_find(cls, name, interned);
+    }
+    InstValues *fresh = NULL, *dead = NULL;
+    FtObject *old = NULL;
+    int r = -3;                               /* -3: needs a bigger block */
+    while (r == -3) {
+        FT_BEGIN_CRITICAL_SECTION(op);
+        FtObject *w = FT_LOAD_RELAXED(*slot);
+        InstValues *v = w && is_values(w) ? as_values(w) : NULL;
+        if (w && !v) {
+            r = 2;
+        } else if (!value) {
+            if (v && i >= 0 && i < v->cap && v->values[i]) {
+                old = v->values[i];
+                FT_STORE_RELAXED(v->values[i], NULL);
+                r = 1;
+            } else {
+                r = 0;
+            }
+        } else if (v && i < v->cap) {
+            old = v->values[i];
+            FT_STORE_RELAXED(v->values[i], value);
+            r = 1;
+        } else if (fresh && i < fresh->cap && (!v || v->cap <= fresh->cap)) {
+            if (v)
+                memcpy(fresh->values, v->values, (size_t)v->cap * sizeof(FtObject *));
+            fresh->values[i] = value;
+            FT_STORE_RELEASE(*slot, tag_values(fresh));
+            dead = v;                         /* its references moved */
+            fresh = NULL;
+            r = 1;
+        }
+        FT_END_CRITICAL_SECTION();
+        if (r == -3) {
+            /* Room for every key the class has now (later instances get
+             * their block at the right size at once). */
+            FtSsize cap = FT_LOAD_ACQUIRE(cls->nkeys);
+            if (cap <= i)
+                cap = i + 1;
+            ft_mem_free(fresh);
+            if (!(fresh = values_new(cap))) {
+                ft_decref(value);
+                return -1;
+            }
+        }
+    }
+    ft_mem_free(fresh);
+    ft_mem_free(dead);
+    if (value && r != 1)
+        ft_decref(value);                     /* r == 2: the caller sets it */
+    ft_xdecref(old);                          /* outside the lock */
+    return r == 2 ? (value ? 0 : 2) : r;
 }
 
 static FtObject *slot_get(FtObject *op, const SlotDef *s)
@@ -304,6 +586,12 @@ static FtObject *instance_getattro(FtObject *op, FtObject *name)
     if (tp->tp_dictoffset) {
         FtObject *d = FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset));
         FtObject *v = NULL;
+        if (d && is_values(d)) {
+            int rc = values_get(op, name, is_interned(name), &v);
+            if (rc == 1)
+                return v;
+            d = rc == 2 ? FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset)) : NULL;
+        }
         if (d) {
             int rc = ft_dict_lookup(d, name, &v);
             if (rc < 0)
@@ -334,11 +622,24 @@ static int instance_setattro(FtObject *op, FtObject *name, FtObject *value)
         no_attribute(op, name_text(name));
         return -1;
     }
+    FtObject *d = FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset));
+    if (!d || is_values(d)) {
+        int rc = values_set(op, name, is_interned(name), value);
+        if (rc < 0)
+            return -1;
+        if (rc == 1)
+            return 0;
+        if (!value && rc == 0) {
+            no_attribute(op, name_text(name));
+            return -1;
+        }
+        /* The instance has a dict, or the name needs one. */
+    }
     if (value) {
-        FtObject *d = instance_dict_borrow(op);
+        d = instance_dict_borrow(op);
         return d ? ft_dict_set_item(d, name, value) : -1;
     }
-    FtObject *d = FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset));
+    d = FT_LOAD_ACQUIRE(*field(op, tp->tp_dictoffset));
     if (!d) {
         no_attribute(op, name_text(name));
         return -1;
@@ -479,6 +780,7 @@ FtObject *ft_instance_dict(FtObject *self)
 
 static void class_free_data(FtClass *c)
 {
+    ft_mem_free(c->keys);                     /* interned names: immortal */
     if (c->slots) {
         for (FtSsize i = 0; i < c->nslots; i++)
             ft_mem_free(c->slots[i].name);
@@ -655,6 +957,12 @@ FtType *ft_class_new(const FtClassSpec *spec)
     if (!spec->slots && !tp->tp_dictoffset) {
         tp->tp_dictoffset = offset;
         offset += (FtSsize)sizeof(FtObject *);
+    }
+    if (tp->tp_dictoffset
+        && !(c->keys = ft_mem_calloc(FT_CLASS_MAX_KEYS, sizeof(FtObject *)))) {
+        class_free_data(c);
+        ft__object_free(&c->type.ob_base);
+        return NULL;
     }
     if (spec->weakrefs && !tp->tp_weaklistoffset) {
         tp->tp_weaklistoffset = offset;

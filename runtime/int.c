@@ -119,6 +119,17 @@ FtObject *ft_int_from_i64(int64_t v)
     if (v >= FT_SMALL_INT_MIN && v <= FT_SMALL_INT_MAX)
         return ft__int_small(v);
     uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (m <= FT_INT_MASK) {
+        /* One digit: the free-list block, inline (what ft__int_alloc(1)
+         * does, without the calls and the digit loop). */
+        FtIntObject *r = (FtIntObject *)ft__object_alloc_fl_inline(
+            &ft_int_type, sizeof(FtIntObject), FT_FL_INT, 0);
+        if (!r)
+            return NULL;
+        r->ob_base.ob_size = v < 0 ? -1 : 1;
+        r->ob_digit[0] = (ft_digit)m;
+        return (FtObject *)r;
+    }
     return from_mag_u64(m, v < 0);
 }
 

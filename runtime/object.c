@@ -124,6 +124,8 @@ FtObject *ft_repr(FtObject *op)
     FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
     if (tp->tp_repr) {
+        if (!ft__type_is_gc(tp))        /* no references: cannot recurse */
+            return tp->tp_repr(op);
         if (ft__recursion_enter(" while getting the repr of an object") < 0)
             return NULL;
         FtObject *r = tp->tp_repr(op);
@@ -138,6 +140,8 @@ FtObject *ft_str(FtObject *op)
     FT_NONNULL(NULL, op);
     FtType *tp = op->ob_type;
     if (tp->tp_str) {
+        if (!ft__type_is_gc(tp))
+            return tp->tp_str(op);
         if (ft__recursion_enter(" while getting the str of an object") < 0)
             return NULL;
         FtObject *r = tp->tp_str(op);
@@ -155,6 +159,8 @@ int64_t ft_hash(FtObject *op)
         ft_error_set(FT_ERR_TYPE, "unhashable type: '%s'", tp->tp_name);
         return -1;
     }
+    if (!ft__type_is_gc(tp))
+        return tp->tp_hash(op);
     if (ft__recursion_enter(" while hashing an object") < 0)
         return -1;
     int64_t h = tp->tp_hash(op);
@@ -170,6 +176,8 @@ static FtObject *richcompare(FtObject *a, FtObject *b, FtCompareOp op);
 FtObject *ft_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     FT_NONNULL(NULL, a, b);
+    if (!((a->ob_type->tp_flags | b->ob_type->tp_flags) & FT_TPFLAGS_GC))
+        return richcompare(a, b, op);   /* no references: cannot recurse */
     if (ft__recursion_enter(" in comparison") < 0)
         return NULL;
     FtObject *r = richcompare(a, b, op);

@@ -209,9 +209,10 @@ int ft_parse_int64_strict(const char *s, FtSsize len, int64_t *out)
     /* Accumulate the magnitude as unsigned; the limit is 2**63 for a
      * negative number, 2**63 - 1 otherwise. */
     uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, m = 0;
+    uint64_t lim10 = limit / 10, limd = limit % 10;
     for (; i < len; i++) {
         unsigned d = (unsigned)(s[i] - '0');
-        if (m > (limit - d) / 10) {
+        if (m > lim10 || (m == lim10 && d > limd)) {
             ft_error_set(FT_ERR_OVERFLOW, "decimal integer out of the int64 range");
             return -1;
         }

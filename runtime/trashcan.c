@@ -102,9 +102,12 @@ _Thread_local int ft__tl_recursion_depth;
 static _Atomic int recursion_limit = FT_RECURSION_DEFAULT;
 _Atomic int ft__recursion_check_from = FT_RECURSION_FAST_DEPTH;
 
-/* This thread's stack: lowest usable address plus the margin; 0 = not read
- * yet, 1 = unknown (only the depth limit applies). low_water: lowest frame
- * address the slow path saw (tests measure stack per level with it). */
+/* This thread's stack: [stack_base, stack_base + size); stack_floor =
+ * stack_base + margin; stack_floor 0 = not read yet, 1 = unknown (only the
+ * depth limit applies). A frame outside the stack (code running on a stack
+ * of its own, as a coroutine library's) is not checked. low_water: lowest
+ * frame address the slow path saw (tests measure stack per level with it). */
+static _Thread_local uintptr_t stack_base, stack_top;
 static _Thread_local uintptr_t stack_floor;
 static _Thread_local uintptr_t low_water;
 static _Thread_local int low_water_depth;
@@ -123,6 +126,8 @@ static uintptr_t read_stack_floor(void)
     if (rc != 0 || size == 0)
         return 1;
     size_t margin = size / 4 < MARGIN_MAX ? size / 4 : MARGIN_MAX;
+    stack_base = (uintptr_t)addr;
+    stack_top = (uintptr_t)addr + size;
     return (uintptr_t)addr + margin;
 }
 
@@ -136,7 +141,8 @@ int ft__recursion_enter_slow(const char *where)
         low_water = sp;
         low_water_depth = depth;
     }
-    if (depth > ft_atomic_load_relaxed(&recursion_limit) || sp < stack_floor) {
+    int low = sp < stack_floor && sp >= stack_base && sp < stack_top;
+    if (depth > ft_atomic_load_relaxed(&recursion_limit) || low) {
         ft__tl_recursion_depth--;
         ft_error_set(FT_ERR_RECURSION, "maximum recursion depth exceeded%s",
                      where);

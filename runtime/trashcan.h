@@ -59,7 +59,9 @@ FtSsize ft__trashcan_pending(void);
 /* ---- Recursion guard (FT_ERR_RECURSION; ft_set_recursion_limit) ----
  *
  * Every generic entry that may recurse on an operand's structure (ft_repr,
- * ft_str, ft_hash, ft_richcompare) brackets the type slot it calls:
+ * ft_str, ft_hash, ft_richcompare) brackets the type slot it calls, when
+ * an operand's type is a GC type (only those hold references; int, float,
+ * str cannot recurse and skip the counter):
  *
  *     if (ft__recursion_enter(" in comparison") < 0)
  *         return NULL;                  // FT_ERR_RECURSION set

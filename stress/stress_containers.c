@@ -32,6 +32,12 @@
  *   attrs       __dict__ and __slots__ instances: attribute writes/deletes vs
  *               reads; a read returns a value written for that attribute;
  *               final value is some writer's last write; exact refcounts.
+ *   attrs_materialize  split keys (runtime/class.c): writers set their own
+ *               attributes of a fresh __dict__ instance while one thread
+ *               makes its __dict__ (the values move into a dict); every
+ *               round, each attribute and the dict's entry must be its
+ *               writer's last write (a write that raced with the move is
+ *               never lost), exact refcounts.
  *   dict_atomic 8 threads INCR one entry, half through ft_dict_add_int and
  *               half through ft_dict_update_item, and another through a
  *               lookup + ft_dict_compare_and_set loop: both totals exact;
@@ -1173,6 +1179,109 @@ static void attrs(void)
     free_pool();
 }
 
+/* ================= attrs_materialize ================= */
+
+#define MAT_NAMES 2       /* attributes per writer (interned "m<w>_<k>") */
+
+/* Interned before any scenario runs (interned strs are immortal, and the
+ * scenarios check the live-object count). */
+static FtObject *mat_names[MAXW][MAT_NAMES];
+
+static void mat_names_init(void)
+{
+    for (int w = 0; w < MAXW; w++)
+        for (int k = 0; k < MAT_NAMES; k++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "m%d_%d", w, k);
+            mat_names[w][k] = ft_str_intern_cstr(buf);
+            STRESS_OK(mat_names[w][k]);
+        }
+}
+
+typedef struct MatCtx {
+    FtObject *obj;
+    FtObject *(*names)[MAT_NAMES];
+    FtObject *last[MAXW][MAT_NAMES];
+    int nw;
+    long witers;
+    _Atomic long progress;    /* writer 0's writes this round */
+} MatCtx;
+
+static void mat_thread(void *ctx, int idx)
+{
+    MatCtx *c = ctx;
+    StressRng r = stress_rng_for(idx);
+    if (idx == c->nw) {                       /* the materializer */
+        /* Wait until writer 0 is somewhere in the middle of its writes.
+         * Relaxed: the count only times the move; no data depends on it. */
+        long target = (long)stress_below(&r, (uint64_t)c->witers);
+        for (long i = 0; atomic_load_explicit(&c->progress, memory_order_relaxed) < target; i++)
+            if ((i & 63) == 0)
+                ft_safepoint();
+        FtObject *d = ft_instance_dict(c->obj);
+        STRESS_OK(d);
+        ft_decref(d);
+        stress_count(1);
+        return;
+    }
+    for (long it = 0; it < c->witers; it++) {
+        int k = (int)stress_below(&r, MAT_NAMES);
+        FtObject *v = fresh((uint64_t)k, idx);
+        STRESS_OK(ft_setattr_obj(c->obj, c->names[idx][k], v) == 0);
+        FT_SETREF(c->last[idx][k], v);
+        if (idx == 0)
+            atomic_store_explicit(&c->progress, it + 1, memory_order_relaxed);
+    }
+    stress_count(c->witers);
+}
+
+static void attrs_materialize(void)
+{
+    reset_made();
+    MatCtx *c = calloc(1, sizeof *c);
+    c->nw = nwriters();
+    c->witers = stress_iters(2000, 200);
+    long rounds = stress_iters(1000, 50);
+    FtClassSpec sd = { .name = "StressSplit" };
+    FtType *cd = ft_class_new(&sd);
+    STRESS_OK(cd);
+    c->names = mat_names;
+    for (long round = 0; round < rounds; round++) {
+        c->obj = ft_instance_new(cd);
+        STRESS_OK(c->obj);
+        atomic_store_explicit(&c->progress, 0, memory_order_relaxed);
+        stress_run_threads(c->nw + 1, mat_thread, c);
+        FtObject *d = ft_instance_dict(c->obj);
+        STRESS_OK(d);
+        for (int w = 0; w < c->nw; w++)
+            for (int k = 0; k < MAT_NAMES; k++) {
+                FtObject *want = c->last[w][k], *got = NULL;
+                if (!want)
+                    continue;
+                got = ft_getattr_obj(c->obj, c->names[w][k]);
+                STRESS_CHECK(got == want, "round %ld: %s is not its writer's last "
+                             "write (a write lost when __dict__ was made)",
+                             round, ft_str_as_utf8(c->names[w][k], NULL));
+                ft_xdecref(got);
+                got = NULL;
+                STRESS_CHECK(ft_dict_lookup(d, c->names[w][k], &got) == 1 && got == want,
+                             "round %ld: __dict__[%s] is not the last write",
+                             round, ft_str_as_utf8(c->names[w][k], NULL));
+                ft_xdecref(got);
+                /* instance's dict + ours */
+                STRESS_CHECK(ft_refcount(want) == 2, "round %ld: refcount %td, "
+                             "expected 2", round, ft_refcount(want));
+            }
+        ft_decref(d);
+        FT_CLEAR(c->obj);
+        for (int w = 0; w < c->nw; w++)
+            for (int k = 0; k < MAT_NAMES; k++)
+                FT_CLEAR(c->last[w][k]);
+    }
+    ft_decref(ft_type_as_object(cd));
+    free(c);
+}
+
 /* ---- dict_atomic ---- */
 
 #define DA_WORKERS 8
@@ -1423,12 +1532,14 @@ static void deque_pc(void)
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "containers");
+    mat_names_init();
     stress_scenario("list_mixed", list_mixed, STRESS_LIVE_EXACT);
     stress_scenario("list_iter", list_iter, STRESS_LIVE_EXACT);
     stress_scenario("dict_rw", dict_rw, STRESS_LIVE_EXACT);
     stress_scenario("set_rw", set_rw, STRESS_LIVE_EXACT);
     stress_scenario("set_repr", set_repr, STRESS_LIVE_EXACT);
     stress_scenario("attrs", attrs, STRESS_LIVE_EXACT);
+    stress_scenario("attrs_materialize", attrs_materialize, STRESS_LIVE_EXACT);
     stress_scenario("dict_atomic", dict_atomic, STRESS_LIVE_EXACT);
     stress_scenario("deque_pc", deque_pc, STRESS_LIVE_EXACT);
     return stress_finish();

@@ -16,6 +16,13 @@
  *                          all threads: headers byte-identical afterwards.
  *   make_immortal_race     the owner makes an object immortal while the
  *                          others count it and drop queued references.
+ *   idle_owner_release     owners hand a nested structure to a releaser
+ *                          and sit in a blocking region; the releaser
+ *                          drops it (after the owner went idle, or racing
+ *                          its ft_blocking_begin) and must see it freed by
+ *                          its own next safepoint (refcount/brc.c, "Owners
+ *                          idle"); a third thread runs ft_memory_trim,
+ *                          which holds idle owners too.
  *
  * Memory orderings between the threads of a scenario: every hand-over of
  * objects goes through an atomic round/sequence counter stored with release
@@ -30,6 +37,8 @@
 #include "stress_util.h"
 #include "runtime/internal.h"
 #include "threads/tstate.h"
+#include "gc/gc.h"
+#include "refcount/refcount.h"
 
 #include <sched.h>
 #include <string.h>
@@ -834,6 +843,175 @@ static void make_immortal_race(void)
     free(c.made);
 }
 
+/* ---- idle_owner_release ---- */
+
+typedef struct Probe {
+    FtObject ob_base;
+    _Atomic int *freed;
+} Probe;
+
+static void probe_dealloc(FtObject *op)
+{
+    /* release: pairs with the releaser's acquire load of the flag. */
+    atomic_store_explicit(((Probe *)op)->freed, 1, memory_order_release);
+    ft__object_free(op);
+}
+
+static FtType probe_type = {
+    .ob_base = FT_STATIC_TYPE_HEAD,
+    .tp_name = "stress.probe",
+    .tp_basicsize = sizeof(Probe),
+    .tp_dealloc = probe_dealloc,
+};
+
+typedef struct IdlePair {
+    FtObject *obj;                 /* handed over: written before `published` */
+    _Atomic int freed;             /* the probe's dealloc ran */
+    _Atomic long published, released, idle, done;
+} IdlePair;
+
+typedef struct IdleCtx {
+    IdlePair *pairs;
+    int npairs;
+    long rounds;
+    _Atomic int stop_trim;
+    _Atomic long trims;
+} IdleCtx;
+
+/* The structure: 5 levels of [inner, {str: int}], the probe at the
+ * bottom; all owned by the builder. */
+static FtObject *idle_build(IdlePair *p, long round)
+{
+    Probe *pr = (Probe *)ft__object_alloc(&probe_type, sizeof(Probe));
+    STRESS_OK(pr);
+    pr->freed = &p->freed;
+    FtObject *inner = &pr->ob_base;
+    for (int i = 0; i < 5; i++) {
+        FtObject *l = ft_list_new(0), *d = ft_dict_new();
+        FtObject *k = ft_str_from_format("r%ld-%d", round, i);
+        FtObject *v = ft_int_from_i64(1000000 + round);
+        STRESS_OK(l && d && k && v);
+        STRESS_OK(ft_dict_set_item(d, k, v) == 0);
+        STRESS_OK(ft_list_append(l, d) == 0);
+        STRESS_OK(ft_list_append(l, inner) == 0);
+        ft_decref(k);
+        ft_decref(v);
+        ft_decref(d);
+        ft_decref(inner);
+        inner = l;
+    }
+    return inner;
+}
+
+static void idle_wait_detached(_Atomic long *v, long target)
+{
+    ft_blocking_begin();
+    /* acquire: pairs with the other side's release_add. */
+    while (atomic_load_explicit(v, memory_order_acquire) < target)
+        sched_yield();
+    ft_blocking_end();
+}
+
+static void idle_owner(IdleCtx *c, IdlePair *p)
+{
+    for (long r = 1; r <= c->rounds; r++) {
+        atomic_store_explicit(&p->freed, 0, memory_order_relaxed);
+        p->obj = idle_build(p, r);
+        release_add(&p->published, 1);
+        if (r % 2 == 0) {
+            /* Racing round: stay attached, with no safepoint, until the
+             * releaser has queued the structure to us (bounded, so that a
+             * stop-the-world waits for us at most that long): the push
+             * sees us ATTACHED and leaves the merge to us, and our
+             * ft_blocking_begin must do it before we go idle. */
+            for (int spin = 0; spin < 20000; spin++) {
+                if (atomic_load_explicit(&p->released, memory_order_acquire) >= r)
+                    break;
+                sched_yield();
+            }
+        }
+        ft_blocking_begin();            /* idle: no safepoint until done */
+        release_add(&p->idle, 1);
+        while (atomic_load_explicit(&p->done, memory_order_acquire) < r)
+            sched_yield();
+        ft_blocking_end();
+    }
+}
+
+static void idle_releaser(IdleCtx *c, IdlePair *p)
+{
+    for (long r = 1; r <= c->rounds; r++) {
+        wait_at_least(&p->published, r);
+        FtObject *obj = p->obj;
+        int racing = r % 2 == 0;
+        if (!racing)
+            idle_wait_detached(&p->idle, r);    /* the owner is idle */
+        ft_decref(obj);                 /* non-owner: the owner's queue */
+        release_add(&p->released, 1);
+        if (racing)
+            idle_wait_detached(&p->idle, r);    /* it went idle meanwhile */
+        ft_safepoint();                 /* the bound */
+        if (!atomic_load_explicit(&p->freed, memory_order_acquire)) {
+            /* The refinements of brc.c's "Bound": another thread (the
+             * trimmer's blocking_begin, the other releasers) adopted the
+             * queue first and is freeing the structure in its own
+             * safepoint, or a stop of the trimmer's collection was in
+             * progress at ours (the collection merged the queue and frees
+             * it before it ends). Wait for both, then once more. */
+            ft_blocking_begin();
+            while (ft__brc_adoptions_in_flight() > 0)
+                sched_yield();
+            ft_blocking_end();
+            STRESS_OK(ft__gc_lock() == 0);
+            ft__gc_unlock();
+            ft_safepoint();
+        }
+        STRESS_CHECK(atomic_load_explicit(&p->freed, memory_order_acquire),
+                     "round %ld (%s): a structure released while its owner "
+                     "was idle is still alive after the releaser's safepoint",
+                     r, racing ? "release racing the owner's blocking_begin"
+                                : "owner idle before the release");
+        stress_count(1);
+        release_add(&p->done, 1);
+    }
+}
+
+static void idle_worker(void *arg, int index)
+{
+    IdleCtx *c = arg;
+    if (index == 2 * c->npairs) {
+        while (!atomic_load_explicit(&c->stop_trim, memory_order_relaxed)) {
+            STRESS_OK(ft_memory_trim() >= 0);
+            atomic_fetch_add_explicit(&c->trims, 1, memory_order_relaxed);
+            stress_sleep_us(300);
+        }
+        return;
+    }
+    IdlePair *p = &c->pairs[index / 2];
+    if (index % 2 == 0)
+        idle_owner(c, p);
+    else
+        idle_releaser(c, p);
+    if (index == 1)
+        atomic_store_explicit(&c->stop_trim, 1, memory_order_relaxed);
+}
+
+static void idle_owner_release(void)
+{
+    static int ready;
+    if (!ready) {
+        STRESS_OK(ft__type_ready(&probe_type) == 0);
+        ready = 1;
+    }
+    IdleCtx c = { 0 };
+    c.npairs = stress_threads() / 2 > 0 ? stress_threads() / 2 : 1;
+    c.rounds = stress_iters(10000, 200);
+    c.pairs = calloc((size_t)c.npairs, sizeof *c.pairs);
+    STRESS_OK(c.pairs);
+    stress_run_threads(2 * c.npairs + 1, idle_worker, &c);
+    free(c.pairs);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "refcount");
@@ -844,5 +1022,6 @@ int main(int argc, char **argv)
     stress_scenario("ring_handoff", ring_handoff, STRESS_LIVE_EXACT);
     stress_scenario("immortal_hammer", immortal_hammer, STRESS_LIVE_EXACT);
     stress_scenario("make_immortal_race", make_immortal_race, STRESS_LIVE_ANY);
+    stress_scenario("idle_owner_release", idle_owner_release, STRESS_LIVE_EXACT);
     return stress_finish();
 }

@@ -33,6 +33,15 @@
  *                   and restarts the world in a loop and takes the same
  *                   sections inside the stopped world: no deadlock, counters
  *                   consistent at every entry, exact totals (issue 11).
+ *   reattach_fair   one thread stops and restarts the world in a tight loop
+ *                   while others leave and re-enter blocking regions (and
+ *                   one allocates): each ft_blocking_end waits for at most
+ *                   one restart (fairness: admitted before the next stop,
+ *                   which waits until the admitted thread has finished
+ *                   attaching, its safepoint included), never for
+ *                   thousands. Counted by the
+ *                   thread itself (FtThreadState.attach_waits), so time the
+ *                   OS keeps it off the CPU before it asks does not count.
  *
  * The stoppers sleep with plain usleep while the world is stopped: a
  * blocking region would detach the stopping thread itself.
@@ -45,6 +54,7 @@
 
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAXT 64
@@ -585,9 +595,21 @@ typedef struct Cs2Ctx {
     long stops;                 /* written by the stopper, read after join */
 } Cs2Ctx;
 
+/* Hold the locks for ~1.5 ms now and then (spinning attached, no
+ * safepoint): waiters then wait past the mutex's 1 ms fairness bound, and
+ * unlocks hand the lock over to a parked thread. */
+static void hold_long(void)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1500000L);
+}
+
 /* Both locks: allocate first (may park: the section is suspended and
  * re-taken), then check and bump with nothing that parks in between. */
-static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y)
+static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y, int hold)
 {
     FT_BEGIN_CRITICAL_SECTION2(x, y);
     FtObject *t = ft_float_from_double(1.0);
@@ -596,6 +618,8 @@ static void cs2_step(Cs2Ctx *c, FtObject *x, FtObject *y)
         c->bad++;
     c->count_a++;
     c->count_b++;
+    if (hold)
+        hold_long();
     ft_decref(t);
     FT_END_CRITICAL_SECTION2();
 }
@@ -630,7 +654,7 @@ static void cs2_worker(void *vctx, int me)
         while (atomic_load_explicit(&c->workers_done, memory_order_acquire) < c->nworkers) {
             ft_world_stop();
             if (stops & 1)
-                cs2_step(c, c->b, c->a);     /* locks nothing: world stopped */
+                cs2_step(c, c->b, c->a, 0);  /* locks nothing: world stopped */
             ft_world_start();
             stops++;
             if (stress_below(&rng, 8) == 0)
@@ -640,9 +664,10 @@ static void cs2_worker(void *vctx, int me)
         return;
     }
     for (long i = 0; i < c->iters; i++) {
+        int hold = (i & 511) == 511;
         switch (stress_below(&rng, 4)) {
-        case 0: cs2_step(c, c->a, c->b); break;
-        case 1: cs2_step(c, c->b, c->a); break;
+        case 0: cs2_step(c, c->a, c->b, hold); break;
+        case 1: cs2_step(c, c->b, c->a, hold); break;
         case 2: cs2_nested(c, c->a, c->b); break;
         default: cs2_nested(c, c->b, c->a); break;
         }
@@ -661,7 +686,7 @@ static void cs2_orders(void)
     if (n > MAXT)
         n = MAXT;
     c->nworkers = n - 1 >= 2 ? n - 1 : 2;
-    c->iters = stress_iters(40000, 4000);
+    c->iters = stress_iters(200000, 20000);
     c->a = ft_dict_new();
     c->b = ft_dict_new();
     STRESS_OK(c->a && c->b);
@@ -675,6 +700,74 @@ static void cs2_orders(void)
     free(c);
 }
 
+/* ================================================================
+ * reattach_fair
+ * ================================================================ */
+
+typedef struct FairCtx {
+    int nreattach;              /* workers 1..nreattach re-attach */
+    long iters;
+    _Atomic int done;           /* re-attachers finished */
+    _Atomic long worst;         /* most restarts waited for in one re-attach */
+} FairCtx;
+
+static void fair_worker(void *vctx, int me)
+{
+    FairCtx *c = vctx;
+    if (me == 0) {
+        while (atomic_load_explicit(&c->done, memory_order_acquire) < c->nreattach) {
+            ft_world_stop();
+            ft_world_start();
+        }
+        return;
+    }
+    if (me > c->nreattach) {
+        /* A busy thread: allocates, reaches safepoints. */
+        while (atomic_load_explicit(&c->done, memory_order_acquire) < c->nreattach) {
+            FtObject *f = new_float(1.0);
+            ft_decref(f);
+            ft_safepoint();
+        }
+        return;
+    }
+    long worst = 0;
+    for (long i = 0; i < c->iters; i++) {
+        ft_blocking_begin();
+        sched_yield();                  /* a short wait, like a syscall */
+        FtThreadState *ts = ft__tstate();
+        uint64_t w0 = ts->attach_waits;
+        ft_blocking_end();
+        long k = (long)(ts->attach_waits - w0);
+        if (k > worst)
+            worst = k;
+        /* Mode gil: a stop is only taking the GIL's place, and re-attaching
+         * is taking the GIL, fair by its 5 ms switch interval instead. */
+        STRESS_CHECK(FT_MODE_GIL || k <= 1, "re-attach %ld waited for %ld restarts (unfair)",
+                     i, k);
+        stress_count(1);
+    }
+    long w = atomic_load_explicit(&c->worst, memory_order_relaxed);
+    while (worst > w && !atomic_compare_exchange_weak_explicit(&c->worst, &w, worst,
+               memory_order_relaxed, memory_order_relaxed))
+        ;
+    atomic_fetch_add_explicit(&c->done, 1, memory_order_release);
+}
+
+static void reattach_fair(void)
+{
+    FairCtx *c = calloc(1, sizeof *c);
+    STRESS_CHECK(c, "oom");
+    int n = stress_threads();
+    if (n > MAXT)
+        n = MAXT;
+    c->nreattach = n - 2 >= 1 ? n - 2 : 1;
+    c->iters = stress_iters(4000, 500);
+    stress_run_threads(c->nreattach + 2, fair_worker, c);
+    STRESS_CHECK(FT_MODE_GIL || atomic_load(&c->worst) <= 1, "worst %ld",
+                 atomic_load(&c->worst));
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     stress_init(argc, argv, "threads");
@@ -683,5 +776,6 @@ int main(int argc, char **argv)
     stress_scenario("attach_churn", attach_churn, STRESS_LIVE_EXACT);
     stress_scenario("sort_park", sort_park, STRESS_LIVE_EXACT);
     stress_scenario("cs2_orders", cs2_orders, STRESS_LIVE_EXACT);
+    stress_scenario("reattach_fair", reattach_fair, STRESS_LIVE_EXACT);
     return stress_finish();
 }

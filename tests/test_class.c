@@ -89,6 +89,134 @@ static void dict_attributes(void **state)
     assert_live_equal(before, live_snapshot());
 }
 
+/* Split keys (runtime/class.c): interned names live in a values block until
+ * a dict is asked for; the dict then has every attribute, and later writes
+ * and deletes go through it. Names that are not interned and not yet keys,
+ * and names past the table's 30, go to a dict at once. */
+static FtObject *get_or_null(FtObject *o, FtObject *name)
+{
+    FtObject *r = ft_getattr_obj(o, name);
+    if (!r)
+        ft_error_clear();
+    return r;
+}
+
+static void split_keys(void **state)
+{
+    (void)state;
+    FtObject *names[40];
+    char buf[16];
+    for (int i = 0; i < 40; i++) {                 /* immortal: before the snapshot */
+        snprintf(buf, sizeof buf, "sk_%d", i);
+        names[i] = ft_str_intern_cstr(buf);
+        assert_non_null(names[i]);
+    }
+    LiveSnapshot before = live_snapshot();
+    FtType *a = new_class("SK", NULL, NULL, 1);
+    FtObject *o = ft_instance_new(a), *p = ft_instance_new(a);
+    FtObject *v1 = ft_int_from_i64(1001), *v2 = ft_int_from_i64(1002);
+    /* values mode: set, overwrite, delete, read */
+    assert_int_equal(ft_setattr_obj(o, names[0], v1), 0);
+    assert_int_equal(ft_setattr_obj(o, names[1], v1), 0);
+    assert_int_equal(ft_setattr_obj(o, names[1], v2), 0);
+    assert_int_equal(ft_setattr_obj(p, names[2], v2), 0);  /* p: a 3-key block */
+    assert_int_equal(ft_refcount(v1), 2);
+    assert_int_equal(ft_refcount(v2), 3);
+    FtObject *r = get_or_null(o, names[1]);
+    assert_ptr_equal(r, v2);
+    ft_decref(r);
+    r = ft_getattr(o, "sk_0");                     /* a non-interned equal name */
+    assert_ptr_equal(r, v1);
+    ft_decref(r);
+    assert_null(get_or_null(o, names[2]));         /* a key, not set on o */
+    assert_int_equal(ft_delattr(o, "sk_0"), 0);
+    assert_null(get_or_null(o, names[0]));
+    assert_int_equal(ft_delattr(o, "sk_0"), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_ATTRIBUTE);
+    ft_error_clear();
+    assert_int_equal(ft_refcount(v1), 1);
+    /* the dict is made with what is set, then takes over */
+    assert_int_equal(ft_setattr_obj(o, names[0], v1), 0);
+    FtObject *d = ft_instance_dict(o);
+    assert_non_null(d);
+    assert_int_equal(ft_len(d), 2);
+    FtObject *got;
+    assert_int_equal(ft_dict_lookup(d, names[1], &got), 1);
+    assert_ptr_equal(got, v2);
+    ft_decref(got);
+    assert_int_equal(ft_refcount(v1), 2);          /* the dict's, not twice */
+    assert_int_equal(ft_setattr_obj(o, names[3], v1), 0);
+    assert_int_equal(ft_len(d), 3);
+    assert_int_equal(ft_delattr(o, "sk_1"), 0);
+    assert_int_equal(ft_len(d), 2);
+    FtObject *d2 = ft_getattr(o, "__dict__");
+    assert_ptr_equal(d2, d);
+    ft_decref(d2);
+    ft_decref(d);
+    /* a name that is not interned and not a key: a dict at once */
+    FtObject *q = ft_instance_new(a);
+    assert_int_equal(ft_setattr(q, "not_a_key_yet", v1), 0);
+    r = ft_getattr(q, "not_a_key_yet");
+    assert_ptr_equal(r, v1);
+    ft_decref(r);
+    /* past 30 keys: the dict takes the rest */
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(ft_setattr_obj(p, names[i], i % 2 ? v1 : v2), 0);
+    for (int i = 0; i < 40; i++) {
+        r = get_or_null(p, names[i]);
+        assert_ptr_equal(r, i % 2 ? v1 : v2);
+        ft_decref(r);
+    }
+    /* a cycle through a values block is collected */
+    FtObject *c1 = ft_instance_new(a), *c2 = ft_instance_new(a);
+    assert_int_equal(ft_setattr_obj(c1, names[0], c2), 0);
+    assert_int_equal(ft_setattr_obj(c2, names[0], c1), 0);
+    ft_decref(c1);
+    ft_decref(c2);
+    assert_true(ft_gc_collect() >= 2);
+    ft_decref(o);
+    ft_decref(p);
+    ft_decref(q);
+    assert_int_equal(ft_refcount(v1), 1);
+    assert_int_equal(ft_refcount(v2), 1);
+    ft_decref(v1);
+    ft_decref(v2);
+    drop_class(a);
+    assert_live_equal(before, live_snapshot());
+}
+
+/* Allocation failure while a values block grows: an error, no leak, the
+ * attributes already set stay. */
+static void split_keys_oom(void **state)
+{
+    (void)state;
+    FtObject *n0 = ft_str_intern_cstr("oom_k0"), *n1 = ft_str_intern_cstr("oom_k1");
+    LiveSnapshot before = live_snapshot();
+    FtType *a = new_class("SKO", NULL, NULL, 0);
+    FtObject *v = ft_int_from_i64(4242);
+    for (long n = 1;; n++) {
+        FtObject *o = ft_instance_new(a);
+        assert_non_null(o);
+        assert_int_equal(ft_setattr_obj(o, n0, v), 0);
+        ft_debug_fail_alloc_after(n);
+        int rc = ft_setattr_obj(o, n1, v);
+        ft_debug_fail_alloc_after(0);
+        FtObject *r = ft_getattr_obj(o, n0);
+        assert_ptr_equal(r, v);
+        ft_decref(r);
+        ft_decref(o);
+        if (rc == 0)
+            break;
+        assert_int_equal(ft_error_kind(), FT_ERR_MEMORY);
+        ft_error_clear();
+        assert_true(n < 50);
+    }
+    assert_int_equal(ft_refcount(v), 1);
+    ft_decref(v);
+    drop_class(a);
+    assert_live_equal(before, live_snapshot());
+}
+
 static void slot_attributes(void **state)
 {
     (void)state;
@@ -362,6 +490,8 @@ int main(void)
         cmocka_unit_test(finalizer_runs_once),
         cmocka_unit_test(cdata_cycle_collected),
         cmocka_unit_test(gc_finalizer_cycle),
+        cmocka_unit_test(split_keys),
+        cmocka_unit_test(split_keys_oom),
         cmocka_unit_test(oom_class_and_instances),
     };
     return cmocka_run_group_tests_name("class", tests, ft_test_group_setup,

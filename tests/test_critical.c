@@ -354,6 +354,53 @@ static void test_stopper_locks_nothing(void **state)
     }
 }
 
+/* ---- Parking on a lock releases the sections held ---- */
+
+static _Atomic int a_holds_x;
+
+static void *x_then_y_main(void *arg)
+{
+    (void)arg;
+    FT_BEGIN_CRITICAL_SECTION(&x.ob);
+    x.value += 1;
+    atomic_store(&a_holds_x, 1);
+    /* y is held by main: we park, which must release x meanwhile. */
+    FT_BEGIN_CRITICAL_SECTION(&y.ob);
+    y.value += 1;
+    FT_END_CRITICAL_SECTION();
+    x.value += 1;             /* x re-taken when the inner section ended */
+    FT_END_CRITICAL_SECTION();
+    return NULL;
+}
+
+static void x_section_while_y_held(void)
+{
+    /* Needs x while the other thread (holding x in a section) waits for
+     * our y: only possible if its park released x. */
+    FT_BEGIN_CRITICAL_SECTION(&x.ob);
+    x.value += 10;
+    FT_END_CRITICAL_SECTION();
+}
+
+static void test_park_releases_sections(void **state)
+{
+    (void)state;
+    reset();
+    atomic_store(&a_holds_x, 0);
+    pthread_t th;
+    FT_BEGIN_CRITICAL_SECTION(&y.ob);
+    assert_int_equal(ft_thread_start(&th, x_then_y_main, NULL), 0);
+    ft_blocking_begin();       /* our y section is suspended meanwhile... */
+    while (!atomic_load(&a_holds_x))
+        sched_yield();
+    ft_blocking_end();         /* ...and re-taken (the thread may have had y) */
+    x_section_while_y_held();
+    FT_END_CRITICAL_SECTION();
+    assert_int_equal(ft_thread_join(th, NULL), 0);
+    assert_int_equal(x.value, 12);
+    assert_int_equal(y.value, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_suspend_under_contention),
         cmocka_unit_test(test_suspended_at_stop),
         cmocka_unit_test(test_stopper_locks_nothing),
+        cmocka_unit_test(test_park_releases_sections),
     };
     return cmocka_run_group_tests_name("critical", tests, ft_test_group_setup, ft_test_group_teardown);
 }

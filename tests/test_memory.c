@@ -131,7 +131,11 @@ static void memory_comes_back(void **state)
            "after trim %.1f MB (trim reported %.1f MB)\n",
            rss0 / 1e6, rss1 / 1e6, rss2 / 1e6, rss3 / 1e6, released / 1e6);
     assert_int_equal(live3, live0);
+#if !FT_TSAN && !defined(__SANITIZE_ADDRESS__)
+    /* Sanitizer runtimes keep shadow memory and their own allocator's
+     * caches: RSS is only meaningful in a plain build. */
     assert_true(rss3 <= rss0 + rss0 / 5);
+#endif
 
     atomic_store(&sh.go_exit, 1);
     for (int i = 0; i < OWNERS; i++)

@@ -1,6 +1,10 @@
-/* tests/test_threads.c: attach/detach, blocking regions, stop-the-world. */
+/* tests/test_threads.c: attach/detach, blocking regions, stop-the-world,
+ * and the errors that must not abort (issue 10 item 9): ft_world_start
+ * without a stop, ft_thread_start whose thread cannot attach, ft_thread_detach
+ * out of memory (state unchanged, retry safe; ft_thread_start retries). */
 #include "testutil.h"
 #include "threads/tstate.h"
+#include "gc/gc.h"
 #include <unistd.h>
 
 static void attach_errors(void **state)
@@ -191,6 +195,145 @@ static void stw_with_attach_detach_churn(void **state)
     assert_live_equal(before, live_snapshot());
 }
 
+/* ---- Errors, not aborts ---- */
+
+static void *world_start_unattached(void *arg)
+{
+    (void)arg;
+    intptr_t rc = ft_world_start();
+    return (void *)(intptr_t)(rc == -1 && ft_error_kind() == FT_ERR_STATE);
+}
+
+static void world_start_without_stop(void **state)
+{
+    (void)state;
+    assert_int_equal(ft_world_start(), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
+    ft_error_clear();
+    assert_false(ft_world_is_stopped());
+    /* A real pair still works afterwards, and a second start fails. */
+    ft_world_stop();
+    assert_int_equal(ft_world_start(), 0);
+    assert_int_equal(ft_world_start(), -1);
+    ft_error_clear();
+    pthread_t t;
+    void *r;
+    pthread_create(&t, NULL, world_start_unattached, NULL);
+    ft_thread_join(t, &r);
+    assert_int_equal((intptr_t)r, 1);
+}
+
+static _Atomic int ran;
+
+static void *mark_ran(void *arg)
+{
+    (void)arg;
+    atomic_store(&ran, 1);
+    return (void *)7;
+}
+
+static void thread_start_attach_oom(void **state)
+{
+    (void)state;
+    FtStats s0, s1;
+    ft_stats_get(&s0);
+    atomic_store(&ran, 0);
+    pthread_t t;
+    ft__debug_fail_attach_next(1);
+    assert_int_equal(ft_thread_start(&t, mark_ran, NULL), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_MEMORY);
+    ft_error_clear();
+    assert_int_equal(atomic_load(&ran), 0);       /* fn never ran */
+    ft_stats_get(&s1);
+    assert_int_equal(s1.threads_live, s0.threads_live);
+    assert_int_equal(s1.threads_attached_total, s0.threads_attached_total);
+    /* The next start works. */
+    void *r = NULL;
+    assert_int_equal(ft_thread_start(&t, mark_ran, NULL), 0);
+    assert_int_equal(ft_thread_join(t, &r), 0);
+    assert_int_equal((intptr_t)r, 7);
+    assert_int_equal(atomic_load(&ran), 1);
+}
+
+/* A thread whose first detach fails for lack of memory: nothing changed,
+ * and the retry succeeds. Returns 1 if everything held. */
+static void *detach_oom_then_retry(void *arg)
+{
+    (void)arg;
+    if (ft_thread_attach() < 0)
+        return NULL;
+    FtObject *keep = tnode_new(5);
+    ft__gc_track(keep);
+    uint64_t id = ft_thread_id();
+    int ok = 1;
+    ft_debug_fail_alloc_after(1);
+    if (ft_thread_detach() != -1 || ft_error_kind() != FT_ERR_MEMORY)
+        ok = 0;
+    ft_error_clear();
+    /* Still attached, same id, our object still ours and usable. */
+    if (!ft_thread_is_attached() || ft_thread_id() != id)
+        ok = 0;
+    if (FT_MODE_FT && ft_atomic_load_relaxed(&keep->ob_tid) != (uintptr_t)id)
+        ok = 0;
+    FtObject *more = tleaf_new(6);
+    if (!more || ((TNode *)keep)->value != 5)
+        ok = 0;
+    ft_decref(more);
+    ft_decref(keep);
+    if (ft_thread_detach() != 0)
+        ok = 0;
+    return (void *)(intptr_t)ok;
+}
+
+static void thread_detach_oom(void **state)
+{
+    (void)state;
+    LiveSnapshot before = live_snapshot();
+    FtStats s0, s1;
+    ft_stats_get(&s0);
+    pthread_t t;
+    void *r = NULL;
+    pthread_create(&t, NULL, detach_oom_then_retry, NULL);
+    ft_thread_join(t, &r);
+    assert_int_equal((intptr_t)r, 1);
+    ft_stats_get(&s1);
+    assert_int_equal(s1.threads_live, s0.threads_live);
+    ft_gc_collect();
+    assert_live_equal(before, live_snapshot());
+}
+
+/* ft_thread_start's thread: its function leaves a failure armed, so the
+ * detach after it fails once; the thread must retry, not abort. */
+static void *arm_detach_failure(void *arg)
+{
+    FtObject *keep = tnode_new(1);
+    ft__gc_track(keep);
+    *(FtObject **)arg = keep;        /* handed to the joiner */
+    ft_debug_fail_alloc_after(1);
+    return (void *)9;
+}
+
+static void thread_start_detach_retried(void **state)
+{
+    (void)state;
+    LiveSnapshot before = live_snapshot();
+    FtStats s0, s1;
+    ft_stats_get(&s0);
+    FtObject *handed = NULL;
+    pthread_t t;
+    void *r = NULL;
+    assert_int_equal(ft_thread_start(&t, arm_detach_failure, &handed), 0);
+    assert_int_equal(ft_thread_join(t, &r), 0);
+    assert_int_equal((intptr_t)r, 9);
+    ft_stats_get(&s1);
+    assert_int_equal(s1.threads_live, s0.threads_live);
+    assert_non_null(handed);
+    assert_int_equal(((TNode *)handed)->value, 1);   /* orphaned, alive */
+    ft_decref(handed);
+    ft_gc_collect();
+    assert_live_equal(before, live_snapshot());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +343,10 @@ int main(void)
         cmocka_unit_test(stop_the_world_stops_everyone),
         cmocka_unit_test(blocking_region_does_not_stall_stop),
         cmocka_unit_test(stw_with_attach_detach_churn),
+        cmocka_unit_test(world_start_without_stop),
+        cmocka_unit_test(thread_start_attach_oom),
+        cmocka_unit_test(thread_detach_oom),
+        cmocka_unit_test(thread_start_detach_retried),
     };
     return cmocka_run_group_tests(tests, ft_test_group_setup, ft_test_group_teardown);
 }

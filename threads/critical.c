@@ -17,8 +17,12 @@
  *   1. If a section is inactive, every section below it is inactive.
  *   2. While the thread runs attached, the top section is active.
  *   3. A pushed section's obj (obj2) is non-NULL exactly when it holds (or,
- *      inactive, must re-take) that mutex. A section that was NOT pushed
- *      (nested on an object the top already holds) has obj == NULL.
+ *      inactive, must re-take) that mutex, except while its begin or its
+ *      resumption is still taking the mutexes: the fields are written only
+ *      once all are held, so a park in between releases and re-takes
+ *      nothing of this section. A section that was NOT pushed (nested on
+ *      an object the top already holds, or begun while the thread holds the
+ *      world stopped) has obj == NULL.
  *
  * Suspension: when the thread detaches (ft_blocking_begin, parking on a
  * mutex, a safepoint that parks), ft__critical_sections_suspend releases the
@@ -27,7 +31,12 @@
  * are re-locked one by one as the sections above them end (pop). So a
  * thread never holds, while blocked, a lock it took in a critical section
  * (the exception: the first mutex of a two-object section while it waits
- * for the second, which is safe because of address order).
+ * for the second, in its begin or its resumption, which is safe because of
+ * address order; and a mutex a fair unlock handed to it while it was
+ * parked, which it holds before its section records it).
+ *
+ * While the thread holds the world stopped, a section whose mutex is not
+ * free at once locks nothing (see ft_critical_section_begin).
  *
  * Nesting on the same object: if the top section already holds the object,
  * a new section on it is not pushed and locks nothing (as CPython's
@@ -185,17 +194,22 @@ void ft_critical_section2_begin(FtCriticalSection2 *cs, FtObject *a,
         cs->base.prev = 0;
         return;
     }
-    cs->base.obj = have_a ? a : NULL;
+    /* Push with both fields NULL and record the objects only once both are
+     * held (as CPython's _PyCriticalSection2_BeginSlow). If we park for b,
+     * we keep a (the rule's one exception, safe by address order), and the
+     * nested suspend/resume of this section touch neither. Recording a
+     * first would be wrong: the park would release a, a fair unlock could
+     * then hand b to us while we sleep, and the resumption would wait for a
+     * while holding b, against the address order: a deadlock with a thread
+     * that holds a and waits for b (found by stress_threads cs2_orders). */
+    cs->base.obj = NULL;
     cs->obj2 = NULL;
     cs->base.prev = ts->critical_section;
     ts->critical_section = (uintptr_t)cs | CS_TWO;
-    if (!have_a) {
+    if (!have_a)
         ft__mutex_lock(a);
-        cs->base.obj = a;
-    }
-    /* If we park here, the suspension releases a (recorded above) and the
-     * resumption re-takes it before we continue waiting for b. */
     ft__mutex_lock(b);
+    cs->base.obj = a;
     cs->obj2 = b;
 }
 
@@ -249,20 +263,22 @@ void ft__critical_sections_resume(FtThreadState *ts)
     FtCriticalSection *c = untag(top);
     FtCriticalSection2 *c2 = (top & CS_TWO) ? (FtCriticalSection2 *)c : NULL;
     FtObject *a = c->obj, *b = c2 ? c2->obj2 : NULL;
-    /* Clear the fields while we lock: locking may park, and parking
-     * detaches (suspend) and re-attaches (resume) again; those nested calls
-     * must neither release nor re-take what we do not hold yet. */
+    /* Clear the fields while we lock, and record them only once we hold
+     * every mutex: locking may park, and parking detaches (suspend) and
+     * re-attaches (resume) again; those nested calls must neither release
+     * nor re-take what this call is taking (a nested resume that saw a
+     * recorded while we wait for b would lock a a second time: a
+     * self-deadlock). While we wait for b we keep a (address order). */
     c->obj = NULL;
     if (c2)
         c2->obj2 = NULL;
-    if (a) {
+    if (a)
         ft__mutex_lock(a);
-        c->obj = a;
-    }
-    if (b) {
+    if (b)
         ft__mutex_lock(b);
+    c->obj = a;
+    if (c2)
         c2->obj2 = b;
-    }
     ts->critical_section &= ~CS_INACTIVE;
 }
 

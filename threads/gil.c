@@ -72,6 +72,18 @@ void ft__gil_release(FtThreadState *ts)
     pthread_mutex_unlock(&gil_mu);
 }
 
+/* In the child of a fork: the forking thread holds the lock; waiters are
+ * gone (threads/fork.c). */
+void ft__gil_fork_child(FtThreadState *ts)
+{
+    pthread_mutex_init(&gil_mu, NULL);
+    pthread_cond_init(&cond, NULL);
+    pthread_cond_init(&switch_cond, NULL);
+    locked = 1;
+    holder = ts;
+    waiters = 0;
+}
+
 void ft__gil_yield(FtThreadState *ts)
 {
     ft__breaker_clear(ts, FT_BREAK_GIL_DROP);
@@ -106,6 +118,7 @@ void ft__gil_yield(FtThreadState *ts)
 #else
 
 int ft__gil_init(void) { return 0; }
+void ft__gil_fork_child(FtThreadState *ts) { (void)ts; }
 void ft__gil_acquire(FtThreadState *ts) { (void)ts; }
 void ft__gil_release(FtThreadState *ts) { (void)ts; }
 void ft__gil_yield(FtThreadState *ts) { ft__breaker_clear(ts, FT_BREAK_GIL_DROP); }

@@ -85,6 +85,19 @@ static Bucket *bucket_of(FtObject *op)
     return &buckets[((uintptr_t)op >> 4) % NBUCKETS];
 }
 
+/* In the child of a fork (threads/fork.c): every parked thread is gone.
+ * Empty every queue and re-initialise the bucket locks (a parked thread
+ * may have held one). An object byte may still say HAS_PARKED: its next
+ * unlock finds no waiter and clears it. */
+void ft__parking_lot_fork_child(void)
+{
+    pthread_once(&buckets_once, buckets_init);
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        pthread_mutex_init(&buckets[i].lock, NULL);
+        buckets[i].head = buckets[i].tail = NULL;
+    }
+}
+
 /* ---- The queue (bucket lock held) ---- */
 
 static void enqueue_locked(Bucket *b, Waiter *w)

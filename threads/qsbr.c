@@ -80,7 +80,10 @@
 
 #include <mimalloc.h>
 #include <urcu/urcu-qsbr.h>
+#include <urcu/static/urcu-qsbr.h>   /* struct urcu_qsbr_reader (fork child) */
+#include <urcu/list.h>
 #include <pthread.h>
+#include <stdio.h>
 
 /* Defined in alloc/heap.c: FT_TSAN_RELEASE(op) + mi_free (the allocator
  * side of the TSan story for object blocks). */
@@ -105,6 +108,7 @@ typedef struct QsbrThread {
     FtThreadState *ts;              /* qlist_lock; set while registered */
     Batch *batch;                   /* owner only */
     int online;                     /* owner only: 1 between online/offline */
+    struct urcu_qsbr_reader *reader; /* liburcu's record in our TLS (set at attach) */
 } QsbrThread;
 
 static _Thread_local QsbrThread tl_qsbr;
@@ -303,6 +307,7 @@ void ft__qsbr_attach(FtThreadState *ts)
     QsbrThread *q = &tl_qsbr;
     FT_ASSERT(q->ts == NULL);
     urcu_qsbr_register_thread();   /* registers online */
+    q->reader = &URCU_TLS(urcu_qsbr_reader);
     q->online = 1;
     q->batch = NULL;
     pthread_mutex_lock(&qlist_lock);
@@ -343,6 +348,54 @@ void ft__qsbr_detach(FtThreadState *ts)
     FT_TSAN_RELEASE(&qsbr_sync);   /* unregistering is a quiescent state */
     urcu_qsbr_unregister_thread();
     q->online = 0;
+}
+
+/* ---- fork (threads/fork.c) ----
+ * Before: pause liburcu's call_rcu thread (it must not be inside a grace
+ * period when we fork). In the child: only the forking thread is left; the
+ * other threads' records leave the list (their partial batches are
+ * leaked: no thread could free them safely while it read them, and they
+ * are small), the list lock is re-initialised, and liburcu recreates its
+ * call_rcu thread on demand. The other threads' liburcu records must leave
+ * liburcu's registry too: they live in the dead threads' TLS, which glibc
+ * hands to the next threads the child creates (their stacks are reused),
+ * and a new thread registering the same record again corrupts the list
+ * (found by tests/test_fork: the child's call_rcu thread spun forever in
+ * urcu_qsbr_synchronize_rcu). liburcu 0.13 has no call for that, so we
+ * unlink them ourselves (struct urcu_qsbr_reader from the static header we
+ * compile against; the child is single-threaded, so no lock is needed;
+ * they are offline, as detached and suspended threads always are). */
+void ft__qsbr_fork_prepare(void)
+{
+    urcu_qsbr_call_rcu_before_fork();
+}
+
+void ft__qsbr_fork_parent(void)
+{
+    urcu_qsbr_call_rcu_after_fork_parent();
+}
+
+void ft__qsbr_fork_child(FtThreadState *me)
+{
+    for (QsbrThread *d = qlist_head; d; d = d->next) {
+        struct urcu_qsbr_reader *r = d->reader;
+        if (d == &tl_qsbr || !r || !r->registered)
+            continue;
+        cds_list_del(&r->node);
+        r->registered = 0;
+        r->ctr = 0;
+    }
+    pthread_mutex_init(&qlist_lock, NULL);
+    QsbrThread *q = &tl_qsbr;
+    size_t n = 0;
+    qlist_head = NULL;
+    if (q->ts == me) {
+        q->next = q->prev = NULL;
+        qlist_head = q;
+        n = 1;
+    }
+    ft_atomic_store_relaxed(&qlist_count, n);
+    urcu_qsbr_call_rcu_after_fork_child();
 }
 
 void ft__qsbr_online(FtThreadState *ts)

@@ -15,10 +15,13 @@
  *   request_mu: one stop-the-world at a time. A would-be stopper waits for
  *     it detached (a blocking region), so the current stopper never waits
  *     for it. Outermost lock.
- *   stw_mu: protects `countdown`, the stop request's flag changes, and the
- *     SUSPENDED <-> running handshakes (condition variables stw_cv for the
- *     stopper, restart_cv for suspended threads). Never held across a
- *     safepoint.
+ *   stw_mu: protects `countdown`, `admit_pending`, every thread's `admit`,
+ *     the stop request's flag changes, and the SUSPENDED <-> running
+ *     handshakes (condition variables stw_cv for the stopper, restart_cv
+ *     for suspended threads, admit_cv for a stopper waiting for admitted
+ *     threads). Never held across a safepoint nor while unlocking an object
+ *     mutex. Nests inside request_mu and the registry lock; nothing nests
+ *     inside it.
  * The stopper also holds the registry lock (threads/tstate.c) from the scan
  * until the restart: no thread registers or unregisters meanwhile.
  *
@@ -31,6 +34,37 @@
  * `requested`; the stopper stores `requested` then CASes the state (all
  * seq_cst), so at least one of them sees the other, and the CAS decides who
  * suspends it (if the thread won, it was counted and decrements).
+ *
+ * Re-attach fairness (issue 10 item 3). Without it, a thread leaving a
+ * blocking region while another thread stops and restarts the world in a
+ * tight loop could be suspended again by the next scan before it ever ran
+ * (1,000 re-attaches took 16.5 s). The protocol, all under stw_mu:
+ *   1. A thread that must wait to attach (attach_state finds it SUSPENDED,
+ *      or it suspends itself at a safepoint) sets its `admit` to WAITING.
+ *   2. Whoever restarts a thread (restart_thread_locked: ft_world_start, and
+ *      any code that holds a single thread off attaching) turns WAITING into
+ *      GRANTED and counts it in `admit_pending`.
+ *   3. The thread, once attached (at the end of ft__tstate_attach_existing,
+ *      or of suspend_self), or when it detaches again before that (it
+ *      parked, took a blocking region, left), calls admit_done: GRANTED ->
+ *      NONE, admit_pending--, and wakes would-be stoppers at zero.
+ *   4. ft_world_stop, holding the request lock (so no restart can grant
+ *      anything meanwhile) and before it requests anything, first settles
+ *      its own admission (a thread may stop the world from the safepoint
+ *      that ends its own attach) and waits on admit_cv until admit_pending
+ *      is 0.
+ * So a thread that waits to attach gets in before the stop after the one
+ * that held it out: at most one stop cycle. Why it cannot deadlock: an
+ * admitted thread only runs attach code until step 3, and every wait in
+ * it (a contended object lock, the request or collector lock, the
+ * registry lock) is a blocking region, which does step 3 first; the stopper
+ * waits before it takes the registry lock.
+ *
+ * Waking a suspended thread: restart_thread_locked(ts) (stw_mu held) is the
+ * one function that moves a thread SUSPENDED -> DETACHED; the caller then
+ * broadcasts restart_cv. Code that holds a single DETACHED thread off
+ * attaching (CAS DETACHED -> SUSPENDED, stw_mu held) must release it with
+ * restart_thread_locked too, or the thread's admission is not counted.
  *
  * Mode gil: holding the GIL is having the world stopped: every other thread
  * is waiting for the GIL or detached. ft_world_stop only takes the request
@@ -45,8 +79,10 @@ static pthread_mutex_t request_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t stw_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stw_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t restart_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t admit_cv = PTHREAD_COND_INITIALIZER;
 static _Atomic int requested;            /* a stop is being requested */
 static int countdown;                    /* protected by stw_mu */
+static int admit_pending;                /* protected by stw_mu: GRANTED threads */
 static _Atomic(FtThreadState *) stopper; /* who stopped the world */
 
 /* Statistics of stops (written by the stopper, read by anyone). */
@@ -73,11 +109,44 @@ int ft__world_stopped_by_me(void)
 
 /* ---- Attaching and detaching an existing thread state ---- */
 
-/* Wait (stw_mu held) until the stopper has restarted us. */
+/* Wait (stw_mu held) until the stopper has restarted us; we want to attach
+ * then (fairness step 1). */
 static void wait_restart_locked(FtThreadState *ts)
 {
+    if (ts->admit == FT_ADMIT_NONE)
+        ts->admit = FT_ADMIT_WAITING;
+    ts->attach_waited = 1;
+    ts->attach_waits++;
     while (atomic_load(&ts->state) == FT_THREAD_SUSPENDED)
         pthread_cond_wait(&restart_cv, &stw_mu);
+}
+
+/* SUSPENDED -> DETACHED (stw_mu held); a thread waiting to attach is
+ * admitted (fairness step 2). The caller broadcasts restart_cv. */
+static __attribute__((unused)) /* mode gil: no scan, no restart */
+void restart_thread_locked(FtThreadState *ts)
+{
+    if (atomic_load(&ts->state) != FT_THREAD_SUSPENDED)
+        return;
+    atomic_store(&ts->state, FT_THREAD_DETACHED);
+    if (ts->admit == FT_ADMIT_WAITING) {
+        ts->admit = FT_ADMIT_GRANTED;
+        admit_pending++;
+    }
+}
+
+/* Fairness step 3, by the owner: our admission is used (we attached, or we
+ * detach again). Cheap unless we waited to attach. */
+static void admit_done(FtThreadState *ts)
+{
+    if (!ts->attach_waited)
+        return;
+    ts->attach_waited = 0;
+    pthread_mutex_lock(&stw_mu);
+    if (ts->admit == FT_ADMIT_GRANTED && --admit_pending == 0)
+        pthread_cond_broadcast(&admit_cv);
+    ts->admit = FT_ADMIT_NONE;
+    pthread_mutex_unlock(&stw_mu);
 }
 
 static void attach_state(FtThreadState *ts)
@@ -99,17 +168,25 @@ static void attach_state(FtThreadState *ts)
 #endif
 }
 
-void ft__tstate_attach_existing(FtThreadState *ts)
+static void attach_existing(FtThreadState *ts, int poll)
 {
     attach_state(ts);
     ft__qsbr_online(ts);
     ft__critical_sections_resume(ts);
     /* A stop requested while we were detached: honour it at once. */
-    ft__safepoint_poll(ts);
+    if (poll)
+        ft__safepoint_poll(ts);
+    admit_done(ts);
+}
+
+void ft__tstate_attach_existing(FtThreadState *ts)
+{
+    attach_existing(ts, 1);
 }
 
 void ft__tstate_detach_existing(FtThreadState *ts)
 {
+    admit_done(ts);
     ft__critical_sections_suspend(ts);
     ft__qsbr_offline(ts);
 #if FT_MODE_GIL
@@ -159,7 +236,18 @@ void ft_blocking_end(void)
      * ft_blocking_begin kept us attached (we held the world stopped). */
     if (ts && --ts->blocking_depth == 0
         && ft_atomic_load_relaxed(&ts->state) != FT_THREAD_ATTACHED)
-        ft__tstate_attach_existing(ts);
+        attach_existing(ts, 1);
+}
+
+/* ft_blocking_end without the safepoint after re-attaching (no merge, no
+ * collection, a stop honoured only at the next safepoint): for waits inside
+ * runtime calls that callers do not expect to be safepoints. */
+void ft__blocking_end_quiet(void)
+{
+    FtThreadState *ts = ft__tl_ts;
+    if (ts && --ts->blocking_depth == 0
+        && ft_atomic_load_relaxed(&ts->state) != FT_THREAD_ATTACHED)
+        attach_existing(ts, 0);
 }
 
 /* ---- Safepoints ---- */
@@ -176,12 +264,17 @@ void ft_blocking_end(void)
 static void suspend_self(FtThreadState *ts)
 {
     ft__critical_sections_suspend(ts);
+    /* Offline, as a detached thread: a safepoint holds no pointer that a
+     * lock-free read loaded, and a fork must leave no other thread online
+     * in the child (threads/fork.c). */
+    ft__qsbr_offline(ts);
     pthread_mutex_lock(&stw_mu);
     /* Re-check under stw_mu: the world may have restarted (clearing our
      * bit) between our poll and here. */
     if (!atomic_load(&requested)
         || !(ft_atomic_load_relaxed(&ts->breaker) & FT_BREAK_STOP)) {
         pthread_mutex_unlock(&stw_mu);
+        ft__qsbr_online(ts);
         ft__critical_sections_resume(ts);
         return;
     }
@@ -196,8 +289,10 @@ static void suspend_self(FtThreadState *ts)
     pthread_mutex_unlock(&stw_mu);
     /* Restarted: DETACHED now (or SUSPENDED again by a newer stop). */
     attach_state(ts);
+    ft__qsbr_online(ts);
     /* Attached: re-take the top section (may park, which is a detach). */
     ft__critical_sections_resume(ts);
+    admit_done(ts);
 }
 
 void ft__safepoint_slow(FtThreadState *ts)
@@ -232,6 +327,22 @@ void ft_safepoint(void)
     ft__safepoint_poll(ts);
 }
 
+/* In the child of a fork (threads/fork.c), the world stopped by the
+ * forking thread, the only one left: re-initialise stw_mu and the
+ * condition variables (another thread may have held stw_mu or waited on
+ * them), and forget every other thread's handshake state. */
+void ft__stw_fork_child(FtThreadState *me)
+{
+    pthread_mutex_init(&stw_mu, NULL);
+    pthread_cond_init(&stw_cv, NULL);
+    pthread_cond_init(&restart_cv, NULL);
+    pthread_cond_init(&admit_cv, NULL);
+    countdown = 0;
+    admit_pending = 0;
+    me->admit = FT_ADMIT_NONE;
+    me->attach_waited = 0;
+}
+
 /* ---- Stop and restart the world ---- */
 
 static void take_request_lock(void)
@@ -251,6 +362,15 @@ uint64_t ft_world_stop(void)
         ft_fatal("ft_world_stop: the world is already stopped by this thread");
     uint64_t t0 = ft__now_ns();
     take_request_lock();
+#if !FT_MODE_GIL
+    /* Fairness step 4: threads admitted by the last restart get in first.
+     * Before the registry lock: an admitted thread may need it briefly. */
+    admit_done(me);
+    pthread_mutex_lock(&stw_mu);
+    while (admit_pending > 0)
+        pthread_cond_wait(&admit_cv, &stw_mu);
+    pthread_mutex_unlock(&stw_mu);
+#endif
     ft__registry_lock();
 #if !FT_MODE_GIL
     pthread_mutex_lock(&stw_mu);
@@ -305,8 +425,7 @@ int ft_world_start(void)
         if (ts == me)
             continue;
         ft__breaker_clear(ts, FT_BREAK_STOP);
-        if (atomic_load(&ts->state) == FT_THREAD_SUSPENDED)
-            atomic_store(&ts->state, FT_THREAD_DETACHED);
+        restart_thread_locked(ts);
     }
     pthread_cond_broadcast(&restart_cv);
     pthread_mutex_unlock(&stw_mu);
@@ -333,7 +452,9 @@ int ft_world_start(void)
  *     (restart_cv) lets a thread that tried to attach meanwhile retry.
  * The holder reaches no safepoint while it holds (a stopper may be waiting
  * for the held thread's report, and for the holder), and holds one thread
- * at a time. Mode gil has no merge queues and never holds. */
+ * at a time. Mode gil: a thread attaches by taking the GIL without the
+ * CAS, so only a holder that holds the GIL keeps it off (ft_memory_trim
+ * does; adoption never runs, there are no merge queues). */
 int ft__stw_hold_detached(FtThreadState *ts)
 {
     int expected = FT_THREAD_DETACHED;

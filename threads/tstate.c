@@ -128,6 +128,26 @@ FtThreadState *ft__tstate_checked(const char *func)
 
 /* ---- Attach / detach ---- */
 
+/* Test hook (failure injection): the next n ft_thread_attach calls, by any
+ * thread, fail as if the thread state could not be allocated. */
+static _Atomic long fail_attach_next;
+
+void ft__debug_fail_attach_next(long n)
+{
+    ft_atomic_store_relaxed(&fail_attach_next, n > 0 ? n : 0);
+}
+
+static int attach_fail_injected(void)
+{
+    long n = ft_atomic_load_relaxed(&fail_attach_next);
+    while (n > 0) {
+        if (atomic_compare_exchange_weak_explicit(&fail_attach_next, &n, n - 1,
+                memory_order_relaxed, memory_order_relaxed))
+            return 1;
+    }
+    return 0;
+}
+
 int ft_thread_attach(void)
 {
     if (ft__tl_ts) {
@@ -139,7 +159,7 @@ int ft_thread_attach(void)
         return -1;
     }
     pthread_once(&key_once, make_key);
-    FtThreadState *ts = calloc(1, sizeof *ts);
+    FtThreadState *ts = attach_fail_injected() ? NULL : calloc(1, sizeof *ts);
     if (!ts) {
         ft_error_nomem();
         return -1;
@@ -224,6 +244,48 @@ int ft_thread_detach(void)
     return 0;
 }
 
+/* In the child of a fork (threads/fork.c), the world stopped by `me`, the
+ * only thread left: every other registered thread is gone, and its state is
+ * retired here as its own ft_thread_detach would have done, in two passes
+ * so that no object is pushed onto a queue that was already drained:
+ *   1. each one's free lists emptied, every object it owned merged, its
+ *      GC objects registered as orphans (alloc/heap.c; on failure, for lack
+ *      of memory, its objects keep the dead owner's id: they count on their
+ *      shared field, stay alive, and are leaked);
+ *   2. each one leaves BRC and its merge queue is drained (objects may be
+ *      freed, on this thread), then leaves the registry, its counters
+ *      folded, its state freed.
+ * Their mimalloc heaps stay as they are: blocks freed later land on pages
+ * no thread collects (memory, not objects, is leaked). */
+void ft__tstate_fork_child(FtThreadState *me)
+{
+    FT_FOREACH_THREAD(ts) {
+        if (ts == me)
+            continue;
+        ft__gc_on_detach(ts);
+        ft__freelists_enable(ts, 0);
+        ft__freelists_clear(ts);
+        if (ft__heaps_detach(ts) < 0)
+            ft_error_clear();
+    }
+    FtThreadState *ts = registry_head, *next;
+    for (; ts; ts = next) {
+        next = ts->next;
+        if (ts == me)
+            continue;
+        ft__brc_unregister(ts);
+        ft__freelists_clear(ts);
+        if (ts->prev)
+            ts->prev->next = ts->next;
+        else
+            registry_head = ts->next;
+        if (ts->next)
+            ts->next->prev = ts->prev;
+        fold_counters(ts);
+        free(ts);
+    }
+}
+
 int ft_thread_is_attached(void)
 {
     FtThreadState *ts = ft__tl_ts;
@@ -236,22 +298,66 @@ uint64_t ft_thread_id(void)
     return ts ? ts->id : 0;
 }
 
-/* ---- Threads started by the runtime ---- */
+/* ---- Threads started by the runtime ----
+ *
+ * ft_thread_start waits (in a blocking region) until the new thread has
+ * attached or failed to, so an attach failure is the caller's error: the
+ * failed thread exits at once and is joined here. Handshake: the new thread
+ * copies fn and arg, then sets `state` under `mu` and signals; the creator
+ * frees the StartArgs only after seeing `state`, and the new thread touches
+ * nothing of it after unlocking `mu`.
+ *
+ * At the end, ft_thread_detach can fail only for lack of memory (nothing
+ * has changed then: ft_thread_detach's step 2); the thread stays attached,
+ * waits in a blocking region (1 ms, doubling up to 100 ms) and tries
+ * again, since a pthread must not exit attached. */
+
+#define START_MSG 200
 
 typedef struct StartArgs {
     void *(*fn)(void *);
     void *arg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;                   /* 0 starting, 1 attached, -1 failed (mu) */
+    FtErrorKind kind;            /* the attach error (mu) */
+    char msg[START_MSG];
 } StartArgs;
+
+static void detach_retrying(void)
+{
+    long delay_us = 1000;
+    while (ft_thread_detach() < 0) {
+        if (ft_error_kind() != FT_ERR_MEMORY)
+            ft_fatal("ft_thread_start: the thread's function returned in a "
+                     "state it cannot detach from: %s", ft_error_message());
+        ft_error_clear();
+        struct timespec d = { 0, delay_us * 1000 };
+        ft_blocking_begin();
+        nanosleep(&d, NULL);
+        ft_blocking_end();
+        delay_us = delay_us < 100000 ? delay_us * 2 : 100000;
+    }
+}
 
 static void *thread_main(void *p)
 {
-    StartArgs a = *(StartArgs *)p;
-    free(p);
-    if (ft_thread_attach() < 0)
-        ft_fatal("ft_thread_start: attach failed: %s", ft_error_message());
-    void *r = a.fn(a.arg);
-    if (ft_thread_detach() < 0)
-        ft_fatal("ft_thread_start: detach failed: %s", ft_error_message());
+    StartArgs *a = p;
+    void *(*fn)(void *) = a->fn;
+    void *arg = a->arg;
+    int rc = ft_thread_attach();
+    pthread_mutex_lock(&a->mu);
+    a->state = rc == 0 ? 1 : -1;
+    if (rc < 0) {
+        a->kind = ft_error_kind();
+        snprintf(a->msg, sizeof a->msg, "%s", ft_error_message());
+    }
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);     /* a is the creator's from here on */
+    if (rc < 0)
+        return NULL;
+    void *r = fn(arg);
+    detach_retrying();
     return r;
 }
 
@@ -261,20 +367,40 @@ int ft_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
         ft__null_arg_error(__func__);
         return -1;
     }
-    StartArgs *a = malloc(sizeof *a);
+    StartArgs *a = calloc(1, sizeof *a);
     if (!a) {
         ft_error_nomem();
         return -1;
     }
     a->fn = fn;
     a->arg = arg;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
     int rc = pthread_create(thread, NULL, thread_main, a);
     if (rc != 0) {
+        pthread_cond_destroy(&a->cv);
+        pthread_mutex_destroy(&a->mu);
         free(a);
         ft_error_set(FT_ERR_MEMORY, "pthread_create failed (error %d)", rc);
         return -1;
     }
-    return 0;
+    /* Detached while we wait: the new thread's attach may wait for a
+     * stopped world to restart. */
+    ft_blocking_begin();
+    pthread_mutex_lock(&a->mu);
+    while (a->state == 0)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+    int ok = a->state == 1;
+    if (!ok)
+        pthread_join(*thread, NULL);
+    ft__blocking_end_quiet();     /* starting a thread is not a safepoint */
+    if (!ok)
+        ft_error_set(a->kind, "ft_thread_start: attach failed: %s", a->msg);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+    return ok ? 0 : -1;
 }
 
 int ft_thread_join(pthread_t thread, void **result)

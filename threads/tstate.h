@@ -19,6 +19,13 @@ enum {
     FT_THREAD_SUSPENDED = 2,
 };
 
+/* Re-attach fairness (FtThreadState.admit, threads/stw.c). */
+enum {
+    FT_ADMIT_NONE = 0,      /* not waiting to attach */
+    FT_ADMIT_WAITING = 1,   /* waits for a restart to attach */
+    FT_ADMIT_GRANTED = 2,   /* restarted; the next stop waits for it */
+};
+
 /* Breaker bits: set by other threads (atomic OR), consumed by the owner at
  * its next safepoint. Any non-zero value sends a poll to the slow path. */
 #define FT_BREAK_STOP       0x01u  /* a stop-the-world is waiting for us */
@@ -62,12 +69,22 @@ typedef struct FtThreadState {
 
     /* merge queue: protected by the BRC bucket lock of `id` */
     FtMergeChunk *merge_queue;
+    /* 1 once the thread detached through ft_blocking_begin, 0 again from
+     * the start of its leaving (refcount/brc.c). Owner writes (relaxed)
+     * before the DETACHED store; read after holding the thread off
+     * attaching (alloc/trim.c): DETACHED with 1 = in a blocking region. */
+    _Atomic int blocking_idle;
 
     /* owner only */
     FtFreeList freelists[FT_FL_COUNT];
     long fail_countdown;                /* failure injection; 0 = off */
     int blocking_depth;                 /* ft_blocking_begin nesting */
     uintptr_t critical_section;         /* top of the critical-section stack (threads/critical.c) */
+    int attach_waited;                  /* waited to attach since last admit_done (threads/stw.c) */
+    uint64_t attach_waits;              /* times it waited for a restart to attach (tests) */
+
+    /* protected by stw_mu (threads/stw.c): FT_ADMIT_*, re-attach fairness */
+    int admit;
     int64_t gc_alloc_delta;             /* tracked allocs - frees since last collection (relaxed) */
     uint64_t torture_count;
 
@@ -125,6 +142,11 @@ int ft__world_stopped_by_me(void);
  * success), and let it go again (refcount/brc.c adoption; threads/stw.c). */
 int ft__stw_hold_detached(FtThreadState *ts);
 void ft__stw_release_held(FtThreadState *ts);
+void ft__blocking_end_quiet(void);   /* ft_blocking_end without the safepoint */
+
+/* Test hook: the next n ft_thread_attach calls fail with FT_ERR_MEMORY as
+ * if the thread state could not be allocated (threads/tstate.c). */
+void ft__debug_fail_attach_next(long n);
 
 /* Global counters folded in by departed threads (threads/tstate.c). */
 void ft__stats_fold(FtThreadState *ts);
@@ -140,6 +162,16 @@ void ft__qsbr_quiescent(FtThreadState *ts);
 void ft__gc_on_safepoint(FtThreadState *ts);            /* FT_BREAK_GC */
 void ft__gc_on_detach(FtThreadState *ts);               /* before unregistering */
 void ft__qsbr_barrier(void);   /* wait until every delayed free has run */
+
+/* fork (threads/fork.c) and the hooks it calls in the child. */
+void ft__stw_fork_child(FtThreadState *me);
+void ft__tstate_fork_child(FtThreadState *me);
+void ft__parking_lot_fork_child(void);
+void ft__brc_fork_child(void);
+void ft__qsbr_fork_prepare(void);
+void ft__qsbr_fork_parent(void);
+void ft__qsbr_fork_child(FtThreadState *me);
+void ft__gil_fork_child(FtThreadState *ts);
 
 /* Mode gil (threads/gil.c); no-ops in the other modes. */
 int ft__gil_init(void);

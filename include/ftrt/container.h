@@ -121,7 +121,8 @@ FT_API int ft_dict_next(FtObject *d, FtSsize *pos, FtObject **key, FtObject **va
  * -1 + error (factory returned NULL with error, OOM, unhashable).
  * The factory runs at most once per missing key: a concurrent
  * get_or_insert of the same key waits (detached) for the running factory
- * and then returns the inserted value (1). If a plain ft_dict_set_item
+ * and then returns the inserted value (1); if that factory failed, the
+ * waiter runs its own. If a plain ft_dict_set_item
  * stores the key while the factory runs, the stored value wins (1) and the
  * factory's object is released. A factory that calls get_or_insert on the
  * same dict and key fails with FT_ERR_RUNTIME. */

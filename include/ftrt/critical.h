@@ -14,7 +14,7 @@
  * ft_list_append, ft_dict_set_item, ... on that object too. The BEGIN macro
  * opens a C block `{` that the matching END closes: both must be in the same
  * function and block, and control must not leave the block by return, goto
- * or break (the END would not run).
+ * or break (the END would not run). Sections may nest in one function.
  *
  * Two objects are locked in address order (lower address first), so two
  * threads that lock the same pair in opposite argument orders cannot
@@ -46,8 +46,9 @@
  * - ft_thread_detach inside a section is an error (FT_ERR_STATE).
  *
  * While the calling thread holds the world stopped (ft_world_stop), a
- * section locks nothing: no other thread runs, and a stopped thread may
- * still own the mutex.
+ * section whose lock is not free at once locks nothing: no other thread
+ * runs, and a stopped thread may still own the mutex. Such a section must
+ * end before ft_world_start.
  *
  * Thread contract: the calling thread must be attached (a fatal error
  * otherwise). Mode gil: the macros compile to a plain block (the global lock
@@ -79,6 +80,18 @@ FT_API void ft_critical_section2_begin(FtCriticalSection2 *c, FtObject *a,
                                        FtObject *b);
 FT_API void ft_critical_section2_end(FtCriticalSection2 *c);
 
+/* Nested sections in one function declare the same block-scoped name; the
+ * inner one shadows the outer on purpose (its END must see the inner). */
+#if defined(__GNUC__) || defined(__clang__)
+#  define FT_CS_SHADOW_OK_(decl)                                           \
+    _Pragma("GCC diagnostic push")                                         \
+    _Pragma("GCC diagnostic ignored \"-Wshadow\"")                         \
+    decl                                                                   \
+    _Pragma("GCC diagnostic pop")
+#else
+#  define FT_CS_SHADOW_OK_(decl) decl
+#endif
+
 #if FT_MODE_GIL
 #define FT_BEGIN_CRITICAL_SECTION(op) { (void)(op);
 #define FT_END_CRITICAL_SECTION() }
@@ -87,14 +100,14 @@ FT_API void ft_critical_section2_end(FtCriticalSection2 *c);
 #else
 #define FT_BEGIN_CRITICAL_SECTION(op)                                      \
     {                                                                      \
-        FtCriticalSection ft_cs_;                                          \
+        FT_CS_SHADOW_OK_(FtCriticalSection ft_cs_;)                        \
         ft_critical_section_begin(&ft_cs_, (FtObject *)(op));
 #define FT_END_CRITICAL_SECTION()                                          \
         ft_critical_section_end(&ft_cs_);                                  \
     }
 #define FT_BEGIN_CRITICAL_SECTION2(a, b)                                   \
     {                                                                      \
-        FtCriticalSection2 ft_cs2_;                                        \
+        FT_CS_SHADOW_OK_(FtCriticalSection2 ft_cs2_;)                      \
         ft_critical_section2_begin(&ft_cs2_, (FtObject *)(a), (FtObject *)(b));
 #define FT_END_CRITICAL_SECTION2()                                         \
         ft_critical_section2_end(&ft_cs2_);                                \

@@ -7,16 +7,23 @@
 
 /* Visit every live GC-tracked-capable object (allocated by a GC type) exactly
  * once: the GC heaps of every registered thread plus the orphan registry of
- * departed threads. The world must be stopped by the caller
- * (ft_world_stop): otherwise -1 with FT_ERR_STATE. The callback must not
- * allocate or free objects; a non-zero return stops the walk and is
- * returned. */
+ * departed threads, with the world stopped. Attached threads only.
+ *   - World running: waits for a collection in progress to end (holding
+ *     the collector's lock, as ft_gc_get_objects does), stops the world,
+ *     visits, restarts it. Never sees a collection's transient states.
+ *   - World stopped by the caller (ft_world_stop): visits at once, unless
+ *     the stop landed between the phases of another thread's collection:
+ *     then returns -1 with FT_ERR_STATE (call it with the world running).
+ * The callback runs with the world stopped and must not allocate or free
+ * objects; a non-zero return stops the walk and is returned. */
 FT_API int ft_heap_visit(FtVisitProc visit, void *arg);
 
-/* Check every object's header invariants (world stopped by the caller, or
- * stops it itself when `stop` is non-zero). Returns the number of objects
- * checked, or -1 after printing the first broken invariant to stderr (or
- * with FT_ERR_STATE when stop is 0 and the world is not stopped). */
+/* Check every object's header invariants. stop != 0 and the world running:
+ * excludes a collection in progress and stops the world itself (as
+ * ft_heap_visit). World stopped by the caller: checks at once, or fails
+ * (-1, FT_ERR_STATE, nothing printed) inside another thread's collection.
+ * Returns the number of objects checked, or -1 after printing the first
+ * broken invariant to stderr. */
 FT_API FtSsize ft_heap_validate(int stop);
 
 /* Failure injection: make the n-th allocation (object or raw) from now on

@@ -25,7 +25,7 @@ typedef enum FtErrorKind {
     FT_ERR_ZERO_DIVISION,   /* division or modulo by zero */
     FT_ERR_UNICODE,         /* invalid UTF-8 (message names offset and byte) */
     FT_ERR_ATTRIBUTE,       /* missing attribute */
-    FT_ERR_RUNTIME,         /* mutation during iteration, recursion, ... */
+    FT_ERR_RUNTIME,         /* mutation during iteration, ... */
     FT_ERR_STATE,           /* wrong thread state or misuse of the API */
     FT_ERR_RECURSION,       /* nesting deeper than the recursion limit
                                (RecursionError; see ft_set_recursion_limit) */

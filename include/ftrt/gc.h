@@ -13,8 +13,13 @@
 #include <ftrt/object.h>
 #include <stdio.h>
 
-/* Run a full collection; returns the number of objects collected
- * (unreachable, freed or saved to garbage), or -1 on error (state restored). */
+/* Run a full collection; returns the number of objects it freed (cyclic
+ * garbage, objects whose last reference waited in a merge queue, and
+ * everything those held that died with them, e.g. the strings of a
+ * garbage dict), plus garbage saved to ft_gc_garbage() under
+ * FT_GC_DEBUG_SAVEALL; or -1 on error (state restored). Everything that
+ * waited in merge queues when it started, and the whole closure of what
+ * that released, is freed before it returns (docs/gc.md). */
 FT_API FtSsize ft_gc_collect(void);
 FT_API void ft_gc_enable(void);
 FT_API void ft_gc_disable(void);

@@ -90,7 +90,12 @@ static inline int ft_is_immortal(const FtObject *op)
                                 memory_order_relaxed) == FT_IMMORTAL_LOCAL;
 }
 
-/* The mode switch lives in these two functions and nowhere else in object
+/* op must not be NULL (as Py_INCREF/Py_DECREF: a NULL is a programming
+ * error and faults at the first load; the NULL policy of include/ftrt.h
+ * exempts these two so counting stays branch-free). For a pointer that may
+ * be NULL use ft_xincref/ft_xdecref (as Py_XINCREF/Py_XDECREF).
+ *
+ * The mode switch lives in these two functions and nowhere else in object
  * code. Relaxed orderings: the owner's local count is never read by another
  * thread except with the world stopped; the shared count's increments need
  * no ordering (an increment never frees), and its decrements go through

@@ -21,6 +21,7 @@
 
 #include <ftrt/common.h>
 #include <pthread.h>
+#include <sys/types.h>
 
 /* Initialise the runtime (singletons, static types, the GC arena) and attach
  * the calling thread. Returns 0, or -1 with the error set. Calling it again
@@ -42,13 +43,24 @@ FT_API int ft_thread_attach(void);
  * lists are emptied, and its GC-tracked objects are handed to the runtime's
  * orphan registry so that the collector still finds them. Must be called
  * before the pthread exits: a thread that exits attached is a fatal error.
- * Returns 0, or -1 (FT_ERR_STATE if not attached). */
+ * Returns 0, or -1: FT_ERR_STATE if not attached or inside a blocking
+ * region or critical section; FT_ERR_MEMORY if there was no memory to
+ * register the thread's objects as orphans. After a failure the thread is
+ * exactly as before the call (still attached, its objects its own, its free
+ * lists emptied), so calling ft_thread_detach again later is safe. */
 FT_API int ft_thread_detach(void);
 FT_API int ft_thread_is_attached(void);
 /* This thread's id (0 when not attached). */
 FT_API uint64_t ft_thread_id(void);
 
-/* Start a pthread that attaches, runs fn(arg), and detaches before exiting. */
+/* Start a pthread that attaches, runs fn(arg), and detaches before exiting.
+ * Returns 0 once the new thread is attached, or -1 with the error set and
+ * no thread left running: FT_ERR_MEMORY (no memory for the thread, its
+ * attach failed for lack of memory, or pthread_create failed), FT_ERR_STATE
+ * (runtime not initialised). The caller need not be attached; if it is, it
+ * waits for the new thread's attach in a blocking region. When fn returns,
+ * a detach that fails for lack of memory is retried (the thread waits
+ * detached, 1 ms doubling up to 100 ms) until it succeeds. */
 FT_API int ft_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* pthread_join inside a blocking region (joining while attached would stall
@@ -76,5 +88,26 @@ FT_API void ft_safepoint(void);
 FT_API uint64_t ft_world_stop(void);
 FT_API int ft_world_start(void);
 FT_API int ft_world_is_stopped(void);
+
+/* fork() with the runtime usable in the child (threads/fork.c has the
+ * protocol). ft_fork() = ft_fork_prepare(), fork(), then ft_fork_parent()
+ * or ft_fork_child(); it returns fork's result, or -1 with the error set.
+ * Or call the three around a fork of your own (as CPython's
+ * PyOS_BeforeFork / PyOS_AfterFork_*). The caller must be attached and not
+ * in a blocking region; prepare waits for a running collection to end and
+ * stops the world (unless the caller already holds it stopped; then a
+ * collection in progress is FT_ERR_STATE). In the child, the calling thread
+ * is the only thread: every other thread's objects are merged and owned by
+ * nobody (they live on, readable, freed by whoever drops them last), their
+ * GC objects are orphans the collector still finds, and the child can
+ * allocate, collect and start threads. In the parent, the world is
+ * restarted (if prepare stopped it). Each returns 0, or -1 with
+ * FT_ERR_STATE (not attached, or parent/child without a prepare by the
+ * same thread). No pthread_atfork handlers are installed: a fork that does
+ * not go through these leaves the child unable to use the runtime. */
+FT_API int ft_fork_prepare(void);
+FT_API int ft_fork_parent(void);
+FT_API int ft_fork_child(void);
+FT_API pid_t ft_fork(void);
 
 #endif /* FTRT_THREAD_H */
