@@ -247,6 +247,12 @@ static void thread_start_attach_oom(void **state)
     ft_stats_get(&s1);
     assert_int_equal(s1.threads_live, s0.threads_live);
     assert_int_equal(s1.threads_attached_total, s0.threads_attached_total);
+    /* Not while holding the world stopped (the attach would wait for us). */
+    ft_world_stop();
+    assert_int_equal(ft_thread_start(&t, mark_ran, NULL), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
+    ft_error_clear();
+    assert_int_equal(ft_world_start(), 0);
     /* The next start works. */
     void *r = NULL;
     assert_int_equal(ft_thread_start(&t, mark_ran, NULL), 0);

@@ -367,6 +367,12 @@ int ft_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
         ft__null_arg_error(__func__);
         return -1;
     }
+    /* The new thread's attach needs the registry lock, which the thread
+     * holding the world stopped keeps until it restarts it. */
+    if (ft__world_stopped_by_me()) {
+        ft_error_set(FT_ERR_STATE, "ft_thread_start while holding the world stopped");
+        return -1;
+    }
     StartArgs *a = calloc(1, sizeof *a);
     if (!a) {
         ft_error_nomem();

@@ -57,7 +57,8 @@ FT_API uint64_t ft_thread_id(void);
  * Returns 0 once the new thread is attached, or -1 with the error set and
  * no thread left running: FT_ERR_MEMORY (no memory for the thread, its
  * attach failed for lack of memory, or pthread_create failed), FT_ERR_STATE
- * (runtime not initialised). The caller need not be attached; if it is, it
+ * (runtime not initialised, or the caller holds the world stopped). The
+ * caller need not be attached; if it is, it
  * waits for the new thread's attach in a blocking region. When fn returns,
  * a detach that fails for lack of memory is retried (the thread waits
  * detached, 1 ms doubling up to 100 ms) until it succeeds. */
