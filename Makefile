@@ -9,7 +9,7 @@ DEBS = meson ninja-build pkg-config gcc clang python3 \
        libpython3.11-dev gnuplot-nox valgrind redis-server redis-tools
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-modes test-clang test-instr test-debug3 stress soak bench fuzz server-bench install clean
+.PHONY: all deps build run test test-modes test-clang test-instr test-debug3 stress mutants soak bench fuzz server-bench install clean
 
 all: build
 
@@ -100,6 +100,11 @@ test-debug3:
 
 stress: deps
 	sh stress/run_sanitized.sh
+
+# Every mutant in stress/mutants/LIST must make its test fail (docs/testing.md,
+# "Proof that each scenario can fail").
+mutants: deps
+	sh stress/mutants/run.sh
 
 soak: deps
 	sh stress/run_sanitized.sh --soak $${SOAK_SECONDS:-600}

@@ -99,18 +99,9 @@ static inline FtObject *ft__fl_pop(FtThreadState *ts, FtType *tp, size_t size,
  * registry, and while the list has room. */
 static inline int ft__fl_may_keep(FtThreadState *ts, FtObject *op, FtFreeList *fl)
 {
-#if defined(FT_BROKEN_FREELIST_FOREIGN)
-    /* BROKEN ON PURPOSE (break_protocol=freelist_foreign): blocks of
-     * objects this thread did not own (another thread's heap) go on its
-     * lists. Caught by stress_alloc freelist_crossfree and thread_churn
-     * (a listed block outside our heaps). */
-    return !(ft__gc_bits(op) & (FT_GC_SHARED | FT_GC_ORPHAN))
-        && fl->count < fl->cap;
-#else
     return !(ft__gc_bits(op) & (FT_GC_SHARED | FT_GC_ORPHAN))
         && ft_atomic_load_relaxed(&op->ob_tid) == (uintptr_t)ts->id
         && fl->count < fl->cap;
-#endif
 }
 
 /* Put a dead object's block on the list (ft__fl_may_keep said yes). */

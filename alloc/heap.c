@@ -512,14 +512,7 @@ static int count_cb(FtObject *op, void *arg)
 
 static void merge_if_mine(FtThreadState *ts, FtObject *op)
 {
-#if FT_MODE_FT && defined(FT_BROKEN_DETACH_NOMERGE)
-    /* BROKEN ON PURPOSE (break_protocol=detach_nomerge): a leaving thread
-     * does not merge the objects it owns; they keep a dead owner's id.
-     * Caught by stress_refcount owner_exit and stress_alloc thread_churn
-     * (kept objects not MERGED after their owner left; or a hang in a
-     * decref that waits for MERGED, caught by the watchdog). */
-    (void)ts; (void)op;
-#elif FT_MODE_FT
+#if   FT_MODE_FT
     if (!ft_is_immortal(op)
         && ft_atomic_load_relaxed(&op->ob_tid) == (uintptr_t)ts->id) {
         /* An owned live object has local >= 1, so the total stays > 0. */
@@ -594,18 +587,7 @@ int ft__heaps_detach(FtThreadState *ts)
 {
     /* Visiting our own heaps from our own thread is always allowed. Nothing
      * here allocates from or frees into them. */
-#if !defined(FT_BROKEN_FREELIST_EXIT)
     ft__freelists_clear(ts);
-#else
-    /* BROKEN ON PURPOSE (break_protocol=freelist_exit): a leaving thread's
-     * free lists are not emptied (here and in ft_thread_detach): their
-     * blocks stay allocated in mimalloc forever. Caught by stress_alloc
-     * freelist_exit (the blocks are still in use after re-attaching). */
-    for (int k = 0; k < FT_FL_COUNT; k++) {
-        ts->freelists[k].head = NULL;
-        ts->freelists[k].count = 0;
-    }
-#endif
     size_t n = 0;
     walk_own(ts, count_cb, &n);
     /* libc memory: nothing here may allocate from our heaps. Nobody

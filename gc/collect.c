@@ -203,14 +203,6 @@ static void dead_cb(FtObject *op, void *arg)
 /* Merge every queue; -1 (nothing merged) if the death array can't grow. */
 static int merge_queues(GcWork *w)
 {
-#if defined(FT_BROKEN_GC_NOMERGE)
-    /* BROKEN on purpose: the pending merge queues are not merged, so an
-     * object whose last reference went to a parked owner's queue is never
-     * freed by a collection. Caught by stress_gc gc_churn ("objects whose
-     * last reference went to a parked owner's merge queue survived"). */
-    (void)w;
-    return 0;
-#endif
     size_t q = ft__brc_queued_world_stopped();
     if (q == 0)
         return 0;
@@ -257,11 +249,6 @@ static int gather_visit(FtObject *op, void *arg)
 {
     GcWork *w = arg;
     uint8_t b = bits_of(op);
-#if defined(FT_BROKEN_GC_FREEZE_IGNORED)
-    /* BROKEN on purpose: frozen objects are candidates like any other.
-     * Caught by stress_gc gc_freeze ("frozen garbage ... was finalized"). */
-    b &= (uint8_t)~FT_GC_FROZEN;
-#endif
     if ((b & (FT_GC_TRACKED | FT_GC_FROZEN | FT_GC_UNREACHABLE)) != FT_GC_TRACKED)
         return 0;   /* untracked, frozen, or already gathered */
     if (ft_is_immortal(op))
@@ -463,13 +450,6 @@ static void wr_cleared(FtObject *wr, void *arg)
 
 static void clear_weakrefs(GcWork *w)
 {
-#if defined(FT_BROKEN_GC_WEAKREF_LATE)
-    /* BROKEN on purpose: weak references to garbage are not detached before
-     * the finalizers; they are cleared only when the garbage is freed.
-     * Caught by stress_gc gc_weakref ("a finalizer reached garbage ...
-     * through a weak reference that the collector had not cleared"). */
-    return;
-#endif
     for (size_t i = 0; i < w->n; i++) {
         FtObject *op = w->ent[i].op;
         if (ft__weakref_has_refs(op))
@@ -503,12 +483,6 @@ static int visit_decref_wr(FtObject *op, void *arg)
 static void skip_garbage_weakrefs(GcWork *w)
 {
     w->nwrgarb = 0;
-#if defined(FT_BROKEN_GC_WEAKREF_GARBAGE_CB)
-    /* BROKEN on purpose: weak references that are garbage themselves keep
-     * their callbacks. Caught by stress_gc gc_weakref ("callback ran for a
-     * weak reference that was garbage itself"). */
-    return;
-#endif
     if (w->nwr == 0)
         return;
     for (size_t i = 0; i < w->nwr; i++) {
@@ -559,13 +533,7 @@ static size_t finalize_garbage(GcWork *w)
         void (*fin)(FtObject *) = op->ob_type->tp_finalize;
         if (!fin || (ft__gc_bits(op) & FT_GC_FINALIZED))
             continue;
-#if !defined(FT_BROKEN_GC_FINALIZE_TWICE)
         ft__gc_bits_set(op, FT_GC_FINALIZED);
-#else
-        /* BROKEN on purpose: FINALIZED is not set, so a resurrected object
-         * (or one freed by its dealloc) is finalized again. Caught by
-         * stress_gc gc_resurrect / gc_churn ("finalizer ... ran 2 times"). */
-#endif
         FtErrorState saved;
         ft_error_fetch(&saved);
         fin(op);
@@ -693,12 +661,6 @@ static int find_garbage_world_stopped(GcWork *w)
     scan(w);
     clear_weakrefs(w);
     skip_garbage_weakrefs(w);
-#if defined(FT_BROKEN_GC_WEAKREF_STOPPED)
-    /* BROKEN on purpose: weakref callbacks run before the world restarts.
-     * Caught by stress_gc gc_weakref ("weakref callback ran with the world
-     * stopped"). */
-    run_wr_callbacks(w);
-#endif
     FT_ASSERT_EXPENSIVE(ft__heap_validate_world_stopped(
                             FT_VALIDATE_QUEUE_DEAD | FT_VALIDATE_GARBAGE) >= 0);
     w->info->mark_ns += ft__now_ns() - t1;
@@ -730,15 +692,6 @@ static void start(FtGcInfo *info, uint64_t since)
     ft_world_start();
     info->pause_ns += ft__now_ns() - since;
 }
-
-#if defined(FT_BROKEN_GC_NORESURRECT_CHECK)
-/* BROKEN on purpose: phase 8 is skipped, so objects a finalizer resurrected
- * are cleared and freed anyway. Caught by stress_gc gc_resurrect
- * ("resurrected object ... was cleared", or ASan use-after-free). */
-#  define FT_BROKEN_GC_NORESURRECT_CHECK_ON 1
-#else
-#  define FT_BROKEN_GC_NORESURRECT_CHECK_ON 0
-#endif
 
 /* Objects freed by this thread so far (its allocation counters). */
 static uint64_t freed_by_me(FtThreadState *me)
@@ -786,7 +739,7 @@ static FtSsize finish(GcWork *w, FtThreadState *me, uint64_t queued_seen)
     debug_collectable(w);
     run_wr_callbacks(w);
     size_t survivors = 0;
-    if (finalize_garbage(w) > 0 && !FT_BROKEN_GC_NORESURRECT_CHECK_ON) {
+    if (finalize_garbage(w) > 0) {
         uint64_t since = stop(info);
         (void)merge_queues(w);   /* on failure: conservative, see head */
         survivors = check_resurrected(w);

@@ -40,15 +40,6 @@ FtGcState ft__gc = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
 };
 
-#if defined(FT_BROKEN_GC_NOCLAMP)
-/* BROKEN on purpose: the trigger count is not clamped at zero, so frees of
- * collected garbage delay the next automatic collection. Caught by
- * stress_gc gc_freeze ("only N automatic collections"). */
-#  define FT_BROKEN_GC_NOCLAMP_ON 1
-#else
-#  define FT_BROKEN_GC_NOCLAMP_ON 0
-#endif
-
 /* 1 while this thread runs a collection (incl. finalizers and callbacks). */
 static _Thread_local int tl_in_gc;
 
@@ -221,7 +212,7 @@ static void fold_delta(FtThreadState *ts, int check)
      * stress_gc gc_freeze: one collection over 6,000 garbage objects at
      * threshold 300). A failed CAS means another thread folded meanwhile:
      * its value stands. */
-    if (c < 0 && !(FT_BROKEN_GC_NOCLAMP_ON)) {
+    if (c < 0) {
         int64_t expected = c;
         (void)atomic_compare_exchange_strong_explicit(&ft__gc.count, &expected, 0,
                                                       memory_order_relaxed,

@@ -73,10 +73,7 @@ static FtObject *snap_to_list(Snap *s)
 static FtSsize count_world_stopped(FtObject *op)
 {
     FtSsize rc = ft_refcount(op);
-    /* FT_BROKEN_GC_SNAPSHOT_QUEUED: BROKEN on purpose, the queue's
-     * reference is counted. Caught by stress_gc gc_introspect
-     * ("introspection returned a cleared node" / "a NULL item"). */
-#if FT_MODE_FT && !defined(FT_BROKEN_GC_SNAPSHOT_QUEUED)
+#if FT_MODE_FT
     if ((ft_atomic_load_relaxed(&op->ob_ref_shared) & FT_SHARED_FLAG_MASK) == FT_REF_QUEUED)
         rc--;
 #endif
@@ -120,12 +117,6 @@ static int walk_lock(void)
 {
     if (ft__gc_in_collection())
         return 0;
-#if defined(FT_BROKEN_GC_SNAPSHOT_GARBAGE)
-    /* BROKEN on purpose: walks run during another thread's phase 9 and
-     * report cleared garbage. Caught by stress_gc gc_introspect
-     * ("introspection returned a cleared node"). */
-    return 0;
-#endif
     (void)ft__gc_lock();        /* cannot fail: not inside a collection */
     return 1;
 }
@@ -138,21 +129,11 @@ static void walk_unlock(int locked)
 
 static void walk_world_stop(void)
 {
-#if defined(FT_BROKEN_GC_SNAPSHOT_UNSTOPPED)
-    /* BROKEN on purpose: the heap walk runs while the owners allocate,
-     * free and count. Caught by stress_gc gc_introspect: the first walk
-     * aborts on ft_heap_visit's own check ("ft_heap_visit needs the world
-     * stopped", exit 134, any build), before TSan would report the race. */
-    return;
-#endif
     ft_world_stop();
 }
 
 static void walk_world_start(void)
 {
-#if defined(FT_BROKEN_GC_SNAPSHOT_UNSTOPPED)
-    return;
-#endif
     ft_world_start();
 }
 

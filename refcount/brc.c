@@ -274,15 +274,8 @@ static size_t merge_chunks(FtMergeChunk *q, void (*dead)(FtObject *, void *),
         for (size_t i = 0; i < q->n; i++) {
             FtObject *op = q->items[i];
             n++;
-#if !defined(FT_BROKEN_IMMORTAL_MERGE)
             if (ft_is_immortal(op))
                 continue;   /* made immortal after it was queued */
-#else
-            /* BROKEN ON PURPOSE (break_protocol=immortal_merge): an object
-             * made immortal while queued is merged anyway (its count is
-             * overwritten). Caught by stress_refcount make_immortal_race
-             * (fatal assertion in ft__merge_refcount, or a lost immortal). */
-#endif
             if (ft__merge_refcount(op, -1) == 0) {
                 if (dead)
                     dead(op, arg);
@@ -502,17 +495,6 @@ void ft__brc_unregister(FtThreadState *ts)
     ft__breaker_clear(ts, FT_BREAK_MERGE);
     pthread_mutex_unlock(&b->mu);
     /* Step 3: every object here was merged in step 1. */
-#if defined(FT_BROKEN_BRC_DRAIN)
-    /* BROKEN ON PURPOSE (break_protocol=brc_drain): the departing owner
-     * drops its queue without merging it: the queued references are never
-     * subtracted (leaked objects). Caught by stress_refcount owner_exit
-     * (live floats/tuples and merges queued != merges done). */
-    while (q) {
-        FtMergeChunk *next = q->next;
-        free(q);
-        q = next;
-    }
-#endif
     size_t n = merge_chunks(q, NULL, NULL);
     ft_counter_add(&ts->counters.merges_done, n);
 }

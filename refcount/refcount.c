@@ -51,16 +51,8 @@ void ft__refcnt_error(FtObject *op)
 void ft__incref_slow(FtObject *op)
 {
     uint32_t local = ft_atomic_load_relaxed(&op->ob_ref_local);
-#if !defined(FT_BROKEN_IMMORTAL_WRITE)
     if (local == FT_IMMORTAL_LOCAL)
         return;
-#else
-    /* BROKEN ON PURPOSE (break_protocol=immortal_write): an incref of an
-     * immortal object writes its shared count (every thread writes None's
-     * header). Caught by stress_refcount immortal_hammer (header compare,
-     * and TSan: the atomic add races with the plain header reads). */
-    (void)local;
-#endif
     /* The local count is about to wrap (owner) or we are not the owner:
      * either way the reference goes on the shared count, which is a word and
      * never wraps in practice. The owner path reaches here only at
@@ -139,22 +131,6 @@ FtSsize ft__merge_refcount(FtObject *op, FtSsize extra)
      * (another thread changed ob_ref_shared, e.g. a try-incref) must still
      * add what it was. */
     FtSsize local = (FtSsize)ft_atomic_load_relaxed(&op->ob_ref_local);
-#if defined(FT_BROKEN_MERGE_ORDER)
-    /* BROKEN ON PURPOSE (break_protocol=merge_order): MERGED is published
-     * before ob_tid and ob_ref_local are cleared, so a thread that sees
-     * MERGED may still see the owner's id and local count, and the stores
-     * may land after a non-owner freed the object. Caught by stress_refcount
-     * owner_exit (watchers check MERGED => tid 0, local 0). */
-    do {
-        total = shared_count(shared) + local + extra;
-        desired = ((intptr_t)total << FT_SHARED_SHIFT) | FT_REF_MERGED;
-    } while (!atomic_compare_exchange_weak_explicit(&op->ob_ref_shared,
-                 &shared, desired, memory_order_acq_rel, memory_order_relaxed));
-    sched_yield();   /* widens the window so that a short run sees it */
-    ft_atomic_store_relaxed(&op->ob_tid, 0);
-    ft_atomic_store_relaxed(&op->ob_ref_local, 0);
-    return total;
-#endif
     do {
         total = shared_count(shared) + local + extra;
         desired = ((intptr_t)total << FT_SHARED_SHIFT) | FT_REF_MERGED;
@@ -204,38 +180,9 @@ void ft__decref_shared(FtObject *op)
     intptr_t shared = ft_atomic_load_relaxed(&op->ob_ref_shared);
     intptr_t desired;
     int queue;
-#if defined(FT_BROKEN_SHARED_PLAIN)
-    /* BROKEN ON PURPOSE (break_protocol=shared_plain): a plain load and
-     * store instead of the CAS, so concurrent non-owner decrefs lose
-     * updates and race. Caught by stress_refcount brc_negative_merge
-     * (TSan data race; plain build: wrong refcount at the quiescent check)
-     * and last_release_nonowner. */
-    {
-        intptr_t *plain = (intptr_t *)(void *)&op->ob_ref_shared;
-        intptr_t v = *plain;
-        if (v == FT_REF_DEFAULT || v == FT_REF_MAYBE_WEAKREF) {
-            *plain = FT_REF_QUEUED;
-            ft__brc_queue_object(op);
-            return;
-        }
-        *plain = v - ONE_SHARED;
-        if (v - ONE_SHARED == FT_REF_MERGED)
-            ft__dealloc(op);
-        return;
-    }
-#endif
     do {
         intptr_t state = shared & FT_SHARED_FLAG_MASK;
         queue = shared == FT_REF_DEFAULT || shared == FT_REF_MAYBE_WEAKREF;
-#if defined(FT_BROKEN_BRC_QUEUE)
-        /* BROKEN ON PURPOSE (break_protocol=brc_queue): a decref that would
-         * take the shared count below zero subtracts instead of queueing to
-         * the owner: the owner's local count never learns of it (leak, or a
-         * zero total at detach). Caught by stress_refcount
-         * brc_negative_merge (state DEFAULT with a negative count at the
-         * quiescent check) and ring_handoff (leaked floats). */
-        queue = 0;
-#endif
         if (queue) {
             /* Invariant 2: do not subtract; the queue takes our reference. */
             desired = FT_REF_QUEUED;
@@ -253,16 +200,7 @@ void ft__decref_shared(FtObject *op)
          * every other thread's uses. */
     } while (!atomic_compare_exchange_weak_explicit(&op->ob_ref_shared,
                  &shared, desired,
-#if defined(FT_BROKEN_DECREF_RELAXED)
-                 /* BROKEN ON PURPOSE (break_protocol=decref_relaxed): no
-                  * release/acquire, so a non-owner's reads of the object
-                  * do not happen before another thread frees it. Caught by
-                  * stress_refcount last_release_nonowner (TSan: the freed
-                  * block's reuse races with the reader's value check). */
-                 memory_order_relaxed,
-#else
                  memory_order_acq_rel,
-#endif
                  memory_order_relaxed));
 
     if (queue) {

@@ -530,22 +530,11 @@ static int values_set(FtObject *op, FtObject *name, int interned, FtObject *valu
 static FtObject *slot_get(FtObject *op, const SlotDef *s)
 {
     FtObject *v;
-#if defined(FT_BROKEN_SLOTS_LOCK)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=slots_lock): the slot is read and
-     * its value increfed without the instance's lock, so a concurrent
-     * slot_set may release the old value in between (incref of a freed,
-     * reused object). Caught by stress_containers/attrs: TSan race on the
-     * value (plain build: a value of another attribute, or refcounts off). */
-    v = FT_LOAD_RELAXED(*field(op, s->offset));
-    if (v)
-        ft_incref(v);
-#else
     FT_BEGIN_CRITICAL_SECTION(op);
     v = FT_LOAD_RELAXED(*field(op, s->offset));
     if (v)
         ft_incref(v);
     FT_END_CRITICAL_SECTION();
-#endif
     if (!v)
         ft_error_set(FT_ERR_ATTRIBUTE, "'%s' object has no attribute '%s'",
                      op->ob_type->tp_name, s->name);

@@ -357,18 +357,8 @@ int ft__dict_insert_locked(FtDict *d, FtObject *key, int64_t hash,
                 publish_item(value);
             ft_incref(value);
             *old = *vp;
-#if defined(FT_BROKEN_DICT_VALUE_RELEASE)
-            /* BROKEN ON PURPOSE (-Dbreak_protocol=dict_value_release): the
-             * replacing value is published with a relaxed store, so a
-             * lock-free lookup hands out a value it is not ordered after the
-             * construction of. Caught by stress_containers/dict_rw (and the
-             * __dict__ half of attrs) under TSan: the reader's decode of the
-             * value races with its allocation. */
-            FT_STORE_RELAXED(*vp, value);
-#else
             /* release: a reader that loads the new value sees it built */
             FT_STORE_RELEASE(*vp, value);
-#endif
             bump_version(d);
             return 0;
         }

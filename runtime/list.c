@@ -118,18 +118,9 @@ void ft__list_store_locked(FtListObject *l, FtSsize i, FtObject *item)
 {
     if (ft__object_is_shared((FtObject *)l))
         share_item(item);
-#if defined(FT_BROKEN_LIST_RELEASE)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=list_release): a relaxed store
-     * publishes the item, so a lock-free reader dereferences an object
-     * whose construction it is not ordered after. Caught by
-     * stress_containers/list_mixed and list_iter under TSan (a reader's
-     * read of the item's header races with its allocation). */
-    FT_STORE_RELAXED(l->ob_item[i], item);
-#else
     /* release: the item's contents happen before a reader's acquire load
      * of the slot (get_item_ref) dereferences it. */
     FT_STORE_RELEASE(l->ob_item[i], item);
-#endif
 }
 
 /* Move n item pointers within the block (memmove order, slot by slot).

@@ -341,16 +341,6 @@ static int contains_hash(FtObject *op, FtObject *key, int64_t hash)
         e = set_lookkey(SO(op), key, hash);
         return e ? e->key != NULL : -1;
     }
-#if defined(FT_BROKEN_SET_LOCK)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=set_lock): membership tests probe
-     * a mutable set without its lock, while writers move entries (resize)
-     * and free old tables at once (no QSBR for sets). Caught by
-     * stress_containers/set_rw: a TSan race between the probe and a
-     * writer's table stores (plain build: always-present element missed,
-     * or a read of a freed table). */
-    e = set_lookkey(SO(op), key, hash);
-    return e ? e->key != NULL : -1;
-#endif
     FT_BEGIN_CRITICAL_SECTION(op);
     e = set_lookkey(SO(op), key, hash);
     r = e ? e->key != NULL : -1;

@@ -127,13 +127,8 @@ static FtObject *copy_str(FtObject *s)
 
 static int may_immortalize(FtObject *s)
 {
-#if defined(FT_BROKEN_INTERN_FOREIGN)
-    (void)s;
-    return 1;   /* see publish() */
-#else
     uintptr_t tid = ft_atomic_load_relaxed(&s->ob_tid);
     return tid == ft__tl_tid || tid == 0;
-#endif
 }
 
 typedef struct Publish {
@@ -146,19 +141,8 @@ typedef struct Publish {
 static void *publish(void *existing, void *arg)
 {
     Publish *p = arg;
-#if !defined(FT_BROKEN_INTERN_RACE)
     if (existing)
         return existing;        /* cannot happen: looked up under the lock */
-#endif
-#if defined(FT_BROKEN_INTERN_FOREIGN)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=intern_foreign): another thread's
-     * string is interned in place and made immortal behind its owner's
-     * back (a store to the owner-only local count). Caught by
-     * stress_intern/intern_foreign ("another thread's string became
-     * canonical" / "own string was made immortal"). */
-    atomic_store_explicit(&p->cand->ob_ref_local, FT_IMMORTAL_LOCAL,
-                          memory_order_relaxed);
-#endif
     if (ft_object_make_immortal(p->cand) < 0) {
         p->done = -1;
         return NULL;            /* "delete" of an absent key: no change */
@@ -179,24 +163,10 @@ static FtObject *insert(FtObject *cand, int64_t h, int *refused)
     FtErrorState saved;
     Publish p = { cand, 0 };
     ft_error_fetch(&saved);
-#if defined(FT_BROKEN_INTERN_RACE)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=intern_race): the insertion acts
-     * on the caller's lock-free miss: no look-up under the writer lock, and
-     * publish() overwrites an entry that got there first instead of
-     * returning it. Two threads that both missed a value each publish their
-     * own object: duplicate canonical objects. Caught by
-     * stress_intern/intern_same ("threads 0 and N got different canonical
-     * objects"). */
-    lock_table();
-    FtObject *found = NULL;
-    int ok = ck_hs_apply(&table, (unsigned long)h, cand, publish, &p);
-    unlock_table();
-#else
     lock_table();
     FtObject *found = lookup(cand, h);
     int ok = found || ck_hs_apply(&table, (unsigned long)h, cand, publish, &p);
     unlock_table();
-#endif
     if (found || p.done == 1) {
         /* Growth after the insertion may have failed harmlessly (the table
          * just stays fuller): forget that error. */

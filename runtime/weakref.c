@@ -264,22 +264,9 @@ FtObject *ft_weakref_get(FtObject *self)
         return NULL;
     lock_list(op);
     /* W2: still linked, so op's memory is valid while we hold the lock. */
-#if defined(FT_BROKEN_WEAKREF_UPGRADE)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=weakref_upgrade): a plain incref
-     * instead of the try-incref that fails at zero: a referent whose count
-     * already reached zero (its dealloc is waiting for this lock) is
-     * handed out and then freed under the caller. Caught by
-     * stress_weakref/weakref_race ("referent died while a strong reference
-     * from ft_weakref_get was held"). */
-    int ok = FT_LOAD_RELAXED(wr->wr_object) == op
-             && !(FT_LOAD_RELAXED(*list_word(op)) & DYING);
-    if (ok)
-        ft_incref(op);
-#else
     int ok = FT_LOAD_RELAXED(wr->wr_object) == op
              && !(FT_LOAD_RELAXED(*list_word(op)) & DYING)
              && ft__try_incref(op);
-#endif
     unlock_list(op);
     return ok ? op : NULL;
 }
@@ -337,19 +324,9 @@ void ft__weakrefs_clear(FtObject *op)
      * again here (a word with DYING set sends us through the lock). */
     if (!accepts_weakrefs(op) || FT_LOAD_ACQUIRE(*list_word(op)) == 0)
         return;
-#if defined(FT_BROKEN_WEAKREF_CLEAR_LOCK)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=weakref_clear_lock): the dying
-     * referent's list is detached without its stripe lock, racing weak
-     * references that unlink themselves (weakref_dealloc) or look the
-     * shared one up (ft_weakref_new). Caught by stress_weakref/weakref_race
-     * under TSan (race on wr_next/wr_prev); in a plain build a lost or
-     * doubled callback, or a corrupted list. */
-    FtWeakref *chain = detach_all_locked(op, 1, NULL, NULL);
-#else
     lock_list(op);
     FtWeakref *chain = detach_all_locked(op, 1, NULL, NULL);
     unlock_list(op);
-#endif
     while (chain) {
         FtWeakref *next = chain->cb_next;
         ft__weakref_run_callback(&chain->ob_base);

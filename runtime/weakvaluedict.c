@@ -117,17 +117,7 @@ static void remove_if_same_locked(FtWeakValueDict *w, FtObject *key, FtObject *w
     if (!ft__is_owned_by_me(w->dict))
         ft__dict_ensure_shared_locked(d);
     ix = ft__dict_lookup_locked(d, key, hash);
-#if defined(FT_BROKEN_WVD_RECHECK)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=wvd_recheck): the entry is removed
-     * without checking that it still holds the dead reference, so a purge
-     * racing a set of a new, live value deletes the new entry. Caught by
-     * stress_weakref/wvd_race ("get of own key with a live value returned
-     * nothing"). */
-    (void)wr;
-    if (ix >= 0)
-#else
     if (ix >= 0 && *ft__dk_value_slot(d->ma_keys, ix) == wr)
-#endif
         ft__dict_delete_locked(d, ix, hash, &k_out, &v_out);
     FT_END_CRITICAL_SECTION();
     if (ix == FT_DKIX_ERROR)

@@ -9,7 +9,7 @@
 #                                            # stop at the first failure
 #
 # Build directories: build-tsan, build-asan (override with TSAN_DIR/ASAN_DIR).
-# Extra meson options for both: SAN_MESON_OPTS (e.g. -Dbreak_protocol=qsbr).
+# Extra meson options for both: SAN_MESON_OPTS (e.g. -Dgc_torture=100).
 set -eu
 cd "$(dirname "$0")/.."
 

@@ -233,14 +233,6 @@ void ft_critical_section2_end(FtCriticalSection2 *cs)
 
 void ft__critical_sections_suspend(FtThreadState *ts)
 {
-#if defined(FT_BROKEN_CRITICAL_NOSUSPEND)
-    /* BROKEN ON PURPOSE (break_protocol=critical_nosuspend): sections are
-     * not released when the thread detaches (blocking, parking on another
-     * lock): two threads nesting sections on two objects in opposite
-     * orders deadlock. Caught by stress_threads cs_handoff (watchdog). */
-    (void)ts;
-    return;
-#endif
     uintptr_t *tagp = &ts->critical_section;
     /* Stop at the first inactive section: the rest are inactive too
      * (invariant 1). */

@@ -181,15 +181,6 @@ static int park(FtObject *op, uint8_t expected, uint64_t fair_at_ns)
 
 void ft__mutex_lock_slow(FtObject *op)
 {
-#if defined(FT_BROKEN_OBJECT_LOCK)
-    /* BROKEN ON PURPOSE (-Dbreak_protocol=object_lock): a contended lock
-     * returns at once as if taken, so two threads run the same object's
-     * critical section together. Caught by stress_containers (list_mixed,
-     * dict_rw, set_rw, attrs: TSan races inside the writers; in a plain
-     * build lost/duplicated items, wrong lengths or refcounts). */
-    (void)op;
-    return;
-#endif
     uint64_t fair_at_ns = 0;
     int spins = 0;
     uint8_t v = ft_atomic_load_relaxed(&op->ob_mutex);
@@ -267,9 +258,6 @@ void ft__mutex_unlock_slow(FtObject *op)
     uint8_t v = ft_atomic_load_relaxed(&op->ob_mutex);
     for (;;) {
         if (!(v & FT_MUTEX_LOCKED)) {
-#if defined(FT_BROKEN_OBJECT_LOCK)
-            return;     /* the other "holder" unlocked already (see above) */
-#endif
             ft_fatal_object(op, "unlocking an object mutex that is not locked");
         }
         if (v & FT_MUTEX_HAS_PARKED) {

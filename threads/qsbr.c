@@ -268,23 +268,11 @@ void ft__free_delayed(void *p)
         free_item((uintptr_t)p);
         return;
     }
-#if defined(FT_BROKEN_QSBR_FREE)
-    /* BROKEN ON PURPOSE (break_protocol=qsbr_free): freed at once, while
-     * lock-free readers may still read the block (old list item arrays,
-     * dict key tables). Caught by stress_alloc list_qsbr_readers (TSan: a
-     * reader's load races with the block's reuse). */
-    free_item((uintptr_t)p);
-    return;
-#endif
     defer((uintptr_t)p, bytes);
 }
 
 void ft__object_free_delayed(FtObject *op)
 {
-#if defined(FT_BROKEN_QSBR_FREE)
-    ft__object_release_block(op);   /* BROKEN ON PURPOSE: see ft__free_delayed */
-    return;
-#endif
     if (FT_MODE_GIL || ft__world_stopped_by_me()) {
         ft__object_release_block(op);
         return;

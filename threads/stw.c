@@ -194,16 +194,7 @@ void ft__tstate_detach_existing(FtThreadState *ts)
     ft__gil_release(ts);
 #else
     atomic_store(&ts->state, FT_THREAD_DETACHED);          /* seq_cst */
-#if defined(FT_BROKEN_DETACH_HANDSHAKE)
-    /* BROKEN ON PURPOSE (break_protocol=detach_handshake): a thread that
-     * detaches after the stopper counted it as attached never reports, so
-     * the stopper waits until the thread re-attaches; a thread leaving for
-     * good then blocks on the registry lock the stopper holds: deadlock.
-     * Caught by stress_threads attach_churn (watchdog). */
-    if (0) {
-#else
     if (atomic_load(&requested)) {                          /* seq_cst */
-#endif
         int expected = FT_THREAD_DETACHED;
         if (atomic_compare_exchange_strong(&ts->state, &expected,
                                            FT_THREAD_SUSPENDED)) {
@@ -385,16 +376,8 @@ uint64_t ft_world_stop(void)
                                             FT_THREAD_SUSPENDED))
             countdown++;        /* attached: it stops at its next safepoint */
     }
-#if !defined(FT_BROKEN_STW_NOWAIT)
     while (countdown > 0)
         pthread_cond_wait(&stw_cv, &stw_mu);
-#else
-    /* BROKEN ON PURPOSE (break_protocol=stw_nowait): the stopper does not
-     * wait for attached threads to reach a safepoint; they keep running
-     * while the world is "stopped". Caught by stress_threads stw_progress,
-     * cs_handoff and attach_churn (worker counters move between stop and
-     * start; TSan: the stopper's reads race with the workers). */
-#endif
     pthread_mutex_unlock(&stw_mu);
 #endif
     /* release: pairs with the acquire in ft_world_is_stopped. */

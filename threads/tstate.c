@@ -222,9 +222,7 @@ int ft_thread_detach(void)
         return -1;
     }
     ft__brc_unregister(ts);                      /* step 3 */
-#if !defined(FT_BROKEN_FREELIST_EXIT)   /* see alloc/heap.c */
     ft__freelists_clear(ts);   /* blocks freed while draining */
-#endif
     ft__tstate_detach_existing(ts);              /* step 4 */
     ft__qsbr_detach(ts);
     pthread_mutex_lock(&registry_mu);

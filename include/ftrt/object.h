@@ -114,16 +114,9 @@ static inline void ft_incref(FtObject *op)
         atomic_store_explicit(&op->ob_ref_local, local + 1,
                               memory_order_relaxed);
     else
-#if defined(FT_BROKEN_SHARED_PLAIN)
-        /* BROKEN ON PURPOSE (break_protocol=shared_plain): a plain
-         * read-modify-write of the shared count (lost increments, a data
-         * race). Caught by stress_refcount (TSan; wrong refcounts). */
-        *(intptr_t *)(void *)&op->ob_ref_shared += (intptr_t)1 << FT_SHARED_SHIFT;
-#else
         atomic_fetch_add_explicit(&op->ob_ref_shared,
                                   (intptr_t)1 << FT_SHARED_SHIFT,
                                   memory_order_relaxed);
-#endif
 #elif FT_MODE_GIL
     /* The GIL serialises every count: a plain read-modify-write. */
     atomic_store_explicit(&op->ob_ref_shared,

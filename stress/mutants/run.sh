@@ -22,13 +22,13 @@
 #   sh stress/mutants/run.sh --list     # names
 #
 # Environment: MUTANT_DIR (scratch root, default build-mutants),
-# MUTANT_TIMEOUT (seconds per command, default 300).
+# MUTANT_TIMEOUT (seconds per command, default 60: a hang counts as caught).
 set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 list=stress/mutants/LIST
 scratch_root=${MUTANT_DIR:-$root/build-mutants}
-timeout_s=${MUTANT_TIMEOUT:-300}
+timeout_s=${MUTANT_TIMEOUT:-60}
 
 lines() { grep -v '^[[:space:]]*\(#\|$\)' "$list"; }
 field() { echo "$1" | cut -d'|' -f"$2" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
