@@ -482,6 +482,10 @@ int ft__heap_visit_world_stopped(FtVisitProc visit, void *arg)
  *     callback): its own lock; garbage is visited as it stands. */
 int ft_heap_visit(FtVisitProc visit, void *arg)
 {
+    if (!visit) {                       /* FT_NONNULL, for a function pointer */
+        ft__null_arg_error(__func__);
+        return -1;
+    }
     if (ft_world_is_stopped()) {
         if (!ft__gc_in_collection() && ft__gc_cycle_in_flight()) {
             ft_error_set(FT_ERR_STATE, "ft_heap_visit: the world was stopped "

@@ -64,8 +64,10 @@ static FtObject *bytes_new(FtSsize n)
 
 FtObject *ft_bytes_from_buffer(const void *p, FtSsize n)
 {
-    if (n < 0 || (!p && n > 0)) {
-        ft_error_set(FT_ERR_VALUE, "ft_bytes_from_buffer: bad buffer (%p, %td)", p, n);
+    if (n > 0)
+        FT_NONNULL(NULL, p);            /* (NULL, 0): the empty bytes */
+    if (n < 0) {
+        ft_error_set(FT_ERR_VALUE, "ft_bytes_from_buffer: negative size %td", n);
         return NULL;
     }
     FtObject *b = bytes_new(n);
@@ -76,16 +78,19 @@ FtObject *ft_bytes_from_buffer(const void *p, FtSsize n)
 
 const char *ft_bytes_data(FtObject *b)
 {
+    FT_NONNULL(NULL, b);
     return check_bytes(b, "ft_bytes_data") < 0 ? NULL : FT_BYTES(b)->data;
 }
 
 FtSsize ft_bytes_size(FtObject *b)
 {
+    FT_NONNULL(-1, b);
     return check_bytes(b, "ft_bytes_size") < 0 ? -1 : FT_BYTES(b)->ob_size;
 }
 
 int ft_bytes_as_buffer(FtObject *b, const char **p, FtSsize *n)
 {
+    FT_NONNULL(-1, b);                  /* p and n are optional */
     if (check_bytes(b, "ft_bytes_as_buffer") < 0)
         return -1;
     if (p)
@@ -97,6 +102,7 @@ int ft_bytes_as_buffer(FtObject *b, const char **p, FtSsize *n)
 
 FtObject *ft_bytes_concat(FtObject *a, FtObject *b)
 {
+    FT_NONNULL(NULL, a, b);
     if (check_bytes(a, "bytes concat") < 0 || check_bytes(b, "bytes concat") < 0)
         return NULL;
     FtSsize na = FT_BYTES(a)->ob_size, nb = FT_BYTES(b)->ob_size;
@@ -118,6 +124,7 @@ FtObject *ft_bytes_concat(FtObject *a, FtObject *b)
 
 FtObject *ft_bytes_slice(FtObject *b, FtSsize start, FtSsize stop)
 {
+    FT_NONNULL(NULL, b);
     if (check_bytes(b, "bytes slice") < 0)
         return NULL;
     FtSsize n = FT_BYTES(b)->ob_size;
@@ -129,6 +136,7 @@ FtObject *ft_bytes_slice(FtObject *b, FtSsize start, FtSsize stop)
 
 FtSsize ft_bytes_find(FtObject *b, FtObject *sub, FtSsize start, FtSsize end)
 {
+    FT_NONNULL(-2, b, sub);
     if (check_bytes(b, "bytes find") < 0 || check_bytes(sub, "bytes find") < 0)
         return -2;
     FtSsize n = FT_BYTES(b)->ob_size, m = FT_BYTES(sub)->ob_size;
@@ -312,8 +320,10 @@ int ft__bytes_init(void)
 
 FtObject *ft_str_from_latin1(const char *p, FtSsize n)
 {
-    if (n < 0 || (!p && n > 0)) {
-        ft_error_set(FT_ERR_VALUE, "ft_str_from_latin1: bad buffer (%p, %td)", p, n);
+    if (n > 0)
+        FT_NONNULL(NULL, p);            /* (NULL, 0): the empty str */
+    if (n < 0) {
+        ft_error_set(FT_ERR_VALUE, "ft_str_from_latin1: negative size %td", n);
         return NULL;
     }
     if (n > FT_STR_MAX_LENGTH) {
@@ -325,10 +335,7 @@ FtObject *ft_str_from_latin1(const char *p, FtSsize n)
 
 const char *ft_str_as_utf8_and_size(FtObject *s, FtSsize *size)
 {
-    if (!s) {
-        ft_error_set(FT_ERR_TYPE, "ft_str_as_utf8_and_size: expected str, got NULL");
-        return NULL;
-    }
+    FT_NONNULL(NULL, s);                /* size is optional */
     return ft_str_as_utf8(s, size);
 }
 
@@ -415,7 +422,8 @@ static FtObject *encode_utf8(FtObject *s, FtErrors errors)
 
 FtObject *ft_str_encode(FtObject *s, FtEncoding enc, FtErrors errors)
 {
-    if (!s || !ft_is_str(s)) {
+    FT_NONNULL(NULL, s);
+    if (!ft_is_str(s)) {
         ft_error_set(FT_ERR_TYPE, "ft_str_encode: expected str, got '%s'",
                      s ? ft_type_name(ft_type_of(s)) : "NULL");
         return NULL;
@@ -493,6 +501,7 @@ static FtObject *decode_utf8_replace(const unsigned char *p, FtSsize n)
 
 FtObject *ft_bytes_decode(FtObject *b, FtEncoding enc, FtErrors errors)
 {
+    FT_NONNULL(NULL, b);
     if (check_bytes(b, "ft_bytes_decode") < 0)
         return NULL;
     if ((enc != FT_ENC_UTF8 && enc != FT_ENC_LATIN1)

@@ -218,14 +218,11 @@ FtObject *ft_deque_new(FtSsize maxlen)
 
 /* ---- Append ---- */
 
+/* The public entries check their arguments for NULL (FT_NONNULL). */
 static int append_impl(FtObject *op, FtObject *item, int left, const char *fn)
 {
     if (check_deque(op, fn) < 0)
         return -1;
-    if (!item) {
-        ft_error_set(FT_ERR_VALUE, "%s: NULL item", fn);
-        return -1;
-    }
     FtDeque *d = FT_DEQUE(op);
     Drops dr = { NULL, NULL, NULL };
     int rc = 0;
@@ -260,26 +257,24 @@ static int append_impl(FtObject *op, FtObject *item, int left, const char *fn)
 
 int ft_deque_append(FtObject *dq, FtObject *item)
 {
+    FT_NONNULL(-1, dq, item);
     return append_impl(dq, item, 0, "ft_deque_append");
 }
 
 int ft_deque_appendleft(FtObject *dq, FtObject *item)
 {
+    FT_NONNULL(-1, dq, item);
     return append_impl(dq, item, 1, "ft_deque_appendleft");
 }
 
 /* ---- Pop ---- */
 
+/* out is never NULL (the public entries check). */
 static int pop_impl(FtObject *op, FtObject **out, int left, const char *fn)
 {
-    if (out)
-        *out = NULL;
+    *out = NULL;
     if (check_deque(op, fn) < 0)
         return -1;
-    if (!out) {
-        ft_error_set(FT_ERR_VALUE, "%s: NULL out", fn);
-        return -1;
-    }
     FtDeque *d = FT_DEQUE(op);
     Drops dr = { NULL, NULL, NULL };
     FT_BEGIN_CRITICAL_SECTION(op);
@@ -292,16 +287,23 @@ static int pop_impl(FtObject *op, FtObject **out, int left, const char *fn)
 
 int ft_deque_try_pop(FtObject *dq, FtObject **out)
 {
+    if (out)
+        *out = NULL;
+    FT_NONNULL(-1, dq, out);
     return pop_impl(dq, out, 0, "ft_deque_try_pop");
 }
 
 int ft_deque_try_popleft(FtObject *dq, FtObject **out)
 {
+    if (out)
+        *out = NULL;
+    FT_NONNULL(-1, dq, out);
     return pop_impl(dq, out, 1, "ft_deque_try_popleft");
 }
 
 FtObject *ft_deque_pop(FtObject *dq)
 {
+    FT_NONNULL(NULL, dq);
     FtObject *item;
     if (pop_impl(dq, &item, 0, "ft_deque_pop") == 0)
         ft_error_set(FT_ERR_INDEX, "pop from an empty deque");
@@ -310,6 +312,7 @@ FtObject *ft_deque_pop(FtObject *dq)
 
 FtObject *ft_deque_popleft(FtObject *dq)
 {
+    FT_NONNULL(NULL, dq);
     FtObject *item;
     if (pop_impl(dq, &item, 1, "ft_deque_popleft") == 0)
         ft_error_set(FT_ERR_INDEX, "pop from an empty deque");
@@ -339,6 +342,7 @@ static FtObject **slot_locked(FtDeque *d, FtSsize i)
 
 FtObject *ft_deque_get_item(FtObject *dq, FtSsize i)
 {
+    FT_NONNULL(NULL, dq);
     if (check_deque(dq, "ft_deque_get_item") < 0)
         return NULL;
     FtDeque *d = FT_DEQUE(dq);
@@ -355,6 +359,7 @@ FtObject *ft_deque_get_item(FtObject *dq, FtSsize i)
 
 FtSsize ft_deque_maxlen(FtObject *dq)
 {
+    FT_NONNULL(-2, dq);
     if (check_deque(dq, "ft_deque_maxlen") < 0)
         return -2;
     return FT_DEQUE(dq)->maxlen;
@@ -415,6 +420,7 @@ static void clear_impl(FtObject *op)
 
 int ft_deque_clear(FtObject *dq)
 {
+    FT_NONNULL(-1, dq);
     if (check_deque(dq, "ft_deque_clear") < 0)
         return -1;
     clear_impl(dq);

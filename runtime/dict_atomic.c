@@ -48,15 +48,12 @@
 
 #include <pthread.h>
 
-static int check_args(FtObject *d, FtObject *key, const char *fn)
+/* d is non-NULL (each public entry checks its arguments with FT_NONNULL). */
+static int check_args(FtObject *d, const char *fn)
 {
-    if (!d || !ft_is_dict(d)) {
+    if (!ft_is_dict(d)) {
         ft_error_set(FT_ERR_TYPE, "%s: expected a dict, got '%s'", fn,
-                     d ? ft_type_name(ft_type_of(d)) : "NULL");
-        return -1;
-    }
-    if (!key) {
-        ft_error_set(FT_ERR_VALUE, "%s: NULL key", fn);
+                     ft_type_name(ft_type_of(d)));
         return -1;
     }
     return 0;
@@ -154,12 +151,13 @@ int ft_dict_get_or_insert(FtObject *d, FtObject *key,
 {
     if (result)
         *result = NULL;
-    if (check_args(d, key, "ft_dict_get_or_insert") < 0)
-        return -1;
-    if (!factory || !result) {
-        ft_error_set(FT_ERR_VALUE, "ft_dict_get_or_insert: NULL factory or result");
+    FT_NONNULL(-1, d, key, result);
+    if (!factory) {                     /* a function pointer: not in FT_NONNULL */
+        ft__null_arg_error(__func__);
         return -1;
     }
+    if (check_args(d, "ft_dict_get_or_insert") < 0)
+        return -1;
     int64_t hash = ft__dict_key_hash(key);
     if (hash == -1)
         return -1;
@@ -262,12 +260,13 @@ int ft_dict_update_item(FtObject *d, FtObject *key, FtDictUpdateFunc fn,
 {
     if (result)
         *result = NULL;
-    if (check_args(d, key, "ft_dict_update_item") < 0)
-        return -1;
+    FT_NONNULL(-1, d, key);             /* result is optional */
     if (!fn) {
-        ft_error_set(FT_ERR_VALUE, "ft_dict_update_item: NULL callback");
+        ft__null_arg_error(__func__);
         return -1;
     }
+    if (check_args(d, "ft_dict_update_item") < 0)
+        return -1;
     int64_t hash = ft__dict_key_hash(key);
     if (hash == -1)
         return -1;
@@ -305,7 +304,8 @@ int ft_dict_add_int(FtObject *d, FtObject *key, int64_t delta, FtObject **result
 {
     if (result)
         *result = NULL;
-    if (check_args(d, key, "ft_dict_add_int") < 0)
+    FT_NONNULL(-1, d, key);             /* result is optional */
+    if (check_args(d, "ft_dict_add_int") < 0)
         return -1;
     FtObject *dv = ft_int_from_i64(delta);
     if (!dv)
@@ -320,7 +320,8 @@ int ft_dict_add_int(FtObject *d, FtObject *key, int64_t delta, FtObject **result
 int ft_dict_compare_and_set(FtObject *d, FtObject *key,
                             FtObject *expected, FtObject *value)
 {
-    if (check_args(d, key, "ft_dict_compare_and_set") < 0)
+    FT_NONNULL(-1, d, key);             /* expected and value: NULL = absent */
+    if (check_args(d, "ft_dict_compare_and_set") < 0)
         return -1;
     int64_t hash = ft__dict_key_hash(key);
     if (hash == -1)
@@ -359,11 +360,6 @@ int ft_dict_compare_and_set(FtObject *d, FtObject *key,
 
 int ft_dict_compare_and_delete(FtObject *d, FtObject *key, FtObject *expected)
 {
-    if (!expected) {
-        if (check_args(d, key, "ft_dict_compare_and_delete") < 0)
-            return -1;
-        ft_error_set(FT_ERR_VALUE, "ft_dict_compare_and_delete: NULL expected value");
-        return -1;
-    }
+    FT_NONNULL(-1, d, key, expected);
     return ft_dict_compare_and_set(d, key, expected, NULL);
 }

@@ -583,12 +583,9 @@ int ft_list_try_pop(FtObject *op, FtSsize i, FtObject **out)
 {
     if (out)
         *out = NULL;
+    FT_NONNULL(-1, op, out);
     if (ft__list_check(op, "ft_list_try_pop") < 0)
         return -1;
-    if (!out) {
-        ft_error_set(FT_ERR_VALUE, "ft_list_try_pop: NULL out");
-        return -1;
-    }
     FtListObject *l = FT_LIST(op);
     int r = 1;
     FT_BEGIN_CRITICAL_SECTION(op);

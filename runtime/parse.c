@@ -127,10 +127,7 @@ static int clean_number(const char *p, FtSsize n, char *out)
 
 FtObject *ft_float_from_string(const char *s, FtSsize len)
 {
-    if (!s) {
-        ft_error_set(FT_ERR_VALUE, "ft_float_from_string: NULL text");
-        return NULL;
-    }
+    FT_NONNULL(NULL, s);
     if (len < 0)
         len = (FtSsize)strlen(s);
     const char *p = s, *end = s + len;
@@ -196,10 +193,7 @@ static FtSsize check_decimal(const char *s, FtSsize len, const char *what)
 
 int ft_parse_int64_strict(const char *s, FtSsize len, int64_t *out)
 {
-    if (!s || !out) {
-        ft_error_set(FT_ERR_VALUE, "ft_parse_int64_strict: NULL argument");
-        return -1;
-    }
+    FT_NONNULL(-1, s, out);
     if (len < 0)
         len = (FtSsize)strlen(s);
     FtSsize i = check_decimal(s, len, "a strict decimal int64");
@@ -224,10 +218,7 @@ int ft_parse_int64_strict(const char *s, FtSsize len, int64_t *out)
 
 FtObject *ft_int_from_decimal_strict(const char *s, FtSsize len)
 {
-    if (!s) {
-        ft_error_set(FT_ERR_VALUE, "ft_int_from_decimal_strict: NULL text");
-        return NULL;
-    }
+    FT_NONNULL(NULL, s);
     if (len < 0)
         len = (FtSsize)strlen(s);
     FtSsize i = check_decimal(s, len, "int() with base 10 (strict)");

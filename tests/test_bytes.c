@@ -212,8 +212,9 @@ static void test_basic(void **state)
     assert_null(ft_bytes_concat(a, s));
     assert_int_equal(ft_bytes_find(a, s, 0, 10), -2);
     assert_null(ft_bytes_from_buffer(NULL, 3));
-    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);      /* NULL policy */
     assert_null(ft_bytes_from_buffer("x", -1));
+    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
     ft_error_clear();
     ft_decref(s);
     ft_decref(c);
@@ -311,6 +312,9 @@ static void test_codecs(void **state)
     assert_null(ft_str_as_utf8_and_size(u, NULL));
     assert_int_equal(ft_error_kind(), FT_ERR_TYPE);
     assert_null(ft_str_from_latin1(NULL, 2));
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);      /* NULL policy */
+    assert_null(ft_str_from_latin1("x", -1));
+    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
     ft_error_clear();
     ft_decref(u);
     ft_decref(s);

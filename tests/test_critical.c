@@ -97,6 +97,70 @@ static void test_two_same_object(void **state)
     }
 }
 
+/* ---- NULL arguments (include/ftrt.h; the table row is in
+ * tests/test_null_args.c) ---- */
+
+static void expect_null_error(const char *func)
+{
+    char want[96];
+    snprintf(want, sizeof want, "NULL object passed to %s", func);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
+    assert_string_equal(ft_error_message(), want);
+    ft_error_clear();
+}
+
+/* A NULL object: begin sets the error and locks nothing (not even the other
+ * object of a pair), pushes nothing, and the matching end does nothing; in
+ * both modes, alone and nested in a real section. */
+static void test_null_object_locks_nothing(void **state)
+{
+    (void)state;
+    reset();
+    uintptr_t top = ft__tstate()->critical_section;
+    FtCriticalSection cs;
+    FtCriticalSection2 cs2;
+    ft_critical_section_begin(&cs, NULL);
+    expect_null_error("ft_critical_section_begin");
+    assert_int_equal(ft__tstate()->critical_section, top);
+    ft_critical_section_end(&cs);
+    assert_false(ft_error_occurred());
+    for (int order = 0; order < 2; order++) {
+        ft_critical_section2_begin(&cs2, order ? NULL : &x.ob, order ? &x.ob : NULL);
+        expect_null_error("ft_critical_section2_begin");
+        assert_int_equal(ft_atomic_load_relaxed(&x.ob.ob_mutex), 0);
+        assert_int_equal(ft__tstate()->critical_section, top);
+        ft_critical_section2_end(&cs2);
+        assert_false(ft_error_occurred());
+    }
+    FT_BEGIN_CRITICAL_SECTION(&y.ob);
+    uintptr_t inner = ft__tstate()->critical_section;
+    ft_critical_section_begin(&cs, NULL);
+    expect_null_error("ft_critical_section_begin");
+    ft_critical_section2_begin(&cs2, &x.ob, NULL);
+    expect_null_error("ft_critical_section2_begin");
+    assert_int_equal(ft__tstate()->critical_section, inner);
+    ft_critical_section2_end(&cs2);
+    ft_critical_section_end(&cs);
+    assert_false(ft_error_occurred());
+    assert_true(ft__cs_held(&y.ob));
+    FT_END_CRITICAL_SECTION();
+    assert_int_equal(ft__tstate()->critical_section, top);
+    assert_int_equal(ft_atomic_load_relaxed(&x.ob.ob_mutex), 0);
+    assert_int_equal(ft_atomic_load_relaxed(&y.ob.ob_mutex), 0);
+    /* A NULL section pointer: the error, nothing else. */
+    ft_critical_section_begin(NULL, &x.ob);
+    expect_null_error("ft_critical_section_begin");
+    ft_critical_section2_begin(NULL, &x.ob, &y.ob);
+    expect_null_error("ft_critical_section2_begin");
+    ft_critical_section_end(NULL);
+    expect_null_error("ft_critical_section_end");
+    ft_critical_section2_end(NULL);
+    expect_null_error("ft_critical_section2_end");
+    assert_int_equal(ft_atomic_load_relaxed(&x.ob.ob_mutex), 0);
+    assert_int_equal(ft_atomic_load_relaxed(&y.ob.ob_mutex), 0);
+    assert_int_equal(ft__tstate()->critical_section, top);
+}
+
 /* ---- Suspension in a blocking region ---- */
 
 static _Atomic int other_locked;
@@ -406,6 +470,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_objects_both_orders),
         cmocka_unit_test(test_two_same_object),
+        cmocka_unit_test(test_null_object_locks_nothing),
         cmocka_unit_test(test_suspended_while_blocking),
         cmocka_unit_test(test_nested_same_object),
         cmocka_unit_test(test_nested_held_below),

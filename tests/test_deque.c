@@ -107,8 +107,9 @@ static void test_basic(void **state)
     assert_int_equal(ft_deque_append(l, l), -1);
     assert_int_equal(ft_error_kind(), FT_ERR_TYPE);
     assert_int_equal(ft_deque_append(d, NULL), -1);
-    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);      /* NULL policy */
     assert_int_equal(ft_deque_try_pop(d, NULL), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
     assert_null(ft_deque_new(-2));
     assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
     assert_int_equal(ft_deque_maxlen(l), -2);

@@ -80,9 +80,13 @@ static void test_get_or_insert(void **state)
     assert_int_equal(ft_error_kind(), FT_ERR_TYPE);
     assert_int_equal(ft_dict_get_or_insert(l, k, make_list, NULL, &r1), -1);
     assert_int_equal(ft_error_kind(), FT_ERR_TYPE);
+    /* NULL arguments: FT_ERR_STATE (the table in tests/test_null_args.c) */
     assert_int_equal(ft_dict_get_or_insert(d, k, NULL, NULL, &r1), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
     assert_int_equal(ft_dict_get_or_insert(d, k, make_list, NULL, NULL), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
     assert_int_equal(ft_dict_get_or_insert(d, NULL, make_list, NULL, &r1), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
     ft_error_clear();
     ft_decref(l);
     ft_decref(k2);
@@ -268,6 +272,7 @@ static void test_update_item(void **state)
     assert_int_equal(ft_len(d), 0);
     assert_false(ft_error_occurred());
     assert_int_equal(ft_dict_update_item(d, k, NULL, NULL, &res), -1);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);      /* NULL policy */
     ft_error_clear();
     ft_decref(k);
     ft_decref(d);
@@ -341,7 +346,7 @@ static void test_compare_and_set(void **state)
     assert_int_equal(ft_dict_compare_and_delete(d, k, b), 0);
     assert_int_equal(ft_dict_compare_and_set(d, k, NULL, NULL), 1); /* absent stays */
     assert_int_equal(ft_dict_compare_and_delete(d, k, NULL), -1);
-    assert_int_equal(ft_error_kind(), FT_ERR_VALUE);
+    assert_int_equal(ft_error_kind(), FT_ERR_STATE);      /* NULL policy */
     FtObject *l = ft_list_new(0);
     assert_int_equal(ft_dict_compare_and_set(d, l, NULL, a), -1);
     assert_int_equal(ft_error_kind(), FT_ERR_TYPE);

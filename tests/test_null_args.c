@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 /* Fixture objects, valid arguments for the non-NULL positions. */
-static FtObject *L, *D, *S, *FS, *I, *F, *T, *STR, *INST, *WVD, *WR;
+static FtObject *L, *D, *S, *FS, *I, *F, *T, *STR, *INST, *WVD, *WR, *BY, *DQ;
 static FtType *CLS;
 static const char *g_name;      /* the row being run */
 
@@ -36,12 +36,17 @@ static void expect_null_error(int ok, int line)
 }
 #define EXPECT(cond) expect_null_error((cond), __LINE__)
 
-static int visit_nop(FtObject *op, void *arg) { (void)op; (void)arg; return 0; }
 static void gc_cb_nop(int phase, const FtGcInfo *info, void *arg)
 {
     (void)phase; (void)info; (void)arg;
 }
 static void *thread_nop(void *arg) { return arg; }
+static FtObject *factory_int(void *arg) { (void)arg; return ft_int_from_i64(5); }
+static FtObject *update_same(FtObject *old, void *arg)
+{
+    (void)arg;
+    return ft_xnewref(old);     /* leaves D as it was */
+}
 
 /* NULL format strings on purpose (ft_error_set, ft_str_from_format). */
 static const char *volatile null_fmt;
@@ -102,6 +107,21 @@ static const char *volatile null_fmt;
                          EXPECT(ft_thread_start(NULL, thread_nop, NULL) == -1);   \
                          EXPECT(ft_thread_start(&th, NULL, NULL) == -1);)         \
     SKIP(ft_thread_join, "its only pointer, result, is optional (NULL: not stored)") \
+    /* ---- critical.h (more in tests/test_critical.c) ---- */                    \
+    ERR(ft_critical_section_begin, FtCriticalSection cs;                          \
+                         ft_critical_section_begin(&cs, NULL); EXPECT(1);         \
+                         ft_critical_section_end(&cs); /* matches: no-op */       \
+                         assert_false(ft_error_occurred());                       \
+                         ft_critical_section_begin(NULL, L); EXPECT(1);)          \
+    ERR(ft_critical_section_end, ft_critical_section_end(NULL); EXPECT(1);)       \
+    ERR(ft_critical_section2_begin, FtCriticalSection2 cs;                        \
+                         ft_critical_section2_begin(&cs, L, NULL); EXPECT(1);     \
+                         ft_critical_section2_end(&cs);                           \
+                         ft_critical_section2_begin(&cs, NULL, L); EXPECT(1);     \
+                         ft_critical_section2_end(&cs);                           \
+                         assert_false(ft_error_occurred());                       \
+                         ft_critical_section2_begin(NULL, L, D); EXPECT(1);)      \
+    ERR(ft_critical_section2_end, ft_critical_section2_end(NULL); EXPECT(1);)     \
     /* ---- stats.h, debug.h, memory.h ---- */                                    \
     ERR(ft_stats_get, ft_stats_get(NULL); EXPECT(1);)                             \
     ERR(ft_stats_live_of_type, EXPECT(ft_stats_live_of_type(NULL) == -1);)        \
@@ -116,6 +136,15 @@ static const char *volatile null_fmt;
     SKIP(ft_is_float, "inline type predicate: argument must not be NULL")       \
     OK(ft_is_none, assert_int_equal(ft_is_none(NULL), 0);)                        \
     ERR(ft_int_from_string, EXPECT(ft_int_from_string(NULL, -1, 10) == NULL);)    \
+    ERR(ft_int_from_decimal_strict,                                               \
+        EXPECT(ft_int_from_decimal_strict(NULL, -1) == NULL);                     \
+        EXPECT(ft_int_from_decimal_strict(NULL, 0) == NULL);)                     \
+    ERR(ft_parse_int64_strict, int64_t v = 7;                                     \
+                               EXPECT(ft_parse_int64_strict(NULL, -1, &v) == -1); \
+                               EXPECT(ft_parse_int64_strict("1", 1, NULL) == -1); \
+                               assert_int_equal(v, 7); /* untouched */)           \
+    ERR(ft_float_from_string, EXPECT(ft_float_from_string(NULL, -1) == NULL);     \
+                              EXPECT(ft_float_from_string(NULL, 3) == NULL);)     \
     ERR(ft_int_as_i64, int64_t v; EXPECT(ft_int_as_i64(NULL, &v) == -1);          \
                        EXPECT(ft_int_as_i64(I, NULL) == -1);)                     \
     ERR(ft_int_as_u64, uint64_t v; EXPECT(ft_int_as_u64(NULL, &v) == -1);         \
@@ -185,6 +214,35 @@ static const char *volatile null_fmt;
     ERR(ft_str_intern, EXPECT(ft_str_intern(NULL) == NULL);)                      \
     ERR(ft_str_intern_cstr, EXPECT(ft_str_intern_cstr(NULL) == NULL);)            \
     ERR(ft_str_is_interned, EXPECT(ft_str_is_interned(NULL) == -1);)              \
+    /* ---- bytes.h ---- */                                                       \
+    SKIP(ft_is_bytes, "inline type predicate: argument must not be NULL")       \
+    ERR(ft_bytes_from_buffer, FtObject *e = ft_bytes_from_buffer(NULL, 0);        \
+                              assert_int_equal(ft_bytes_size(e), 0); /* empty */  \
+                              ft_decref(e);                                       \
+                              EXPECT(ft_bytes_from_buffer(NULL, 3) == NULL);)     \
+    ERR(ft_bytes_data, EXPECT(ft_bytes_data(NULL) == NULL);)                      \
+    ERR(ft_bytes_size, EXPECT(ft_bytes_size(NULL) == -1);)                        \
+    ERR(ft_bytes_as_buffer, const char *p; FtSsize n;                             \
+                            EXPECT(ft_bytes_as_buffer(NULL, &p, &n) == -1);       \
+                            /* p and n are optional */                            \
+                            assert_int_equal(ft_bytes_as_buffer(BY, NULL, NULL), 0);) \
+    ERR(ft_bytes_concat, EXPECT(ft_bytes_concat(NULL, BY) == NULL);               \
+                         EXPECT(ft_bytes_concat(BY, NULL) == NULL);)              \
+    ERR(ft_bytes_slice, EXPECT(ft_bytes_slice(NULL, 0, 1) == NULL);)              \
+    ERR(ft_bytes_find, EXPECT(ft_bytes_find(NULL, BY, 0, 9) == -2);               \
+                       EXPECT(ft_bytes_find(BY, NULL, 0, 9) == -2);)              \
+    ERR(ft_str_encode, EXPECT(ft_str_encode(NULL, FT_ENC_UTF8,                    \
+                                            FT_ERRORS_STRICT) == NULL);)          \
+    ERR(ft_bytes_decode, EXPECT(ft_bytes_decode(NULL, FT_ENC_LATIN1,              \
+                                                FT_ERRORS_REPLACE) == NULL);)     \
+    ERR(ft_str_from_latin1, FtObject *e = ft_str_from_latin1(NULL, 0);            \
+                            assert_int_equal(ft_str_length(e), 0); /* empty */    \
+                            ft_decref(e);                                         \
+                            EXPECT(ft_str_from_latin1(NULL, 2) == NULL);)         \
+    ERR(ft_str_as_utf8_and_size, FtSsize n;                                       \
+                                 EXPECT(ft_str_as_utf8_and_size(NULL, &n) == NULL); \
+                                 /* size is optional */                           \
+                                 assert_non_null(ft_str_as_utf8_and_size(STR, NULL));) \
     /* ---- container.h ---- */                                                   \
     SKIP(ft_is_tuple, "inline type predicate: argument must not be NULL")       \
     SKIP(ft_is_list, "inline type predicate: argument must not be NULL")        \
@@ -216,6 +274,10 @@ static const char *volatile null_fmt;
     ERR(ft_list_insert, EXPECT(ft_list_insert(NULL, 0, I) == -1);                 \
                         EXPECT(ft_list_insert(L, 0, NULL) == -1);)                \
     ERR(ft_list_pop, EXPECT(ft_list_pop(NULL, -1) == NULL);)                      \
+    ERR(ft_list_try_pop, FtObject *o = I;                                         \
+                         EXPECT(ft_list_try_pop(NULL, -1, &o) == -1);             \
+                         assert_null(o);                                          \
+                         EXPECT(ft_list_try_pop(L, -1, NULL) == -1);)             \
     ERR(ft_list_get_item, EXPECT(ft_list_get_item(NULL, 0) == NULL);)             \
     ERR(ft_list_set_item, EXPECT(ft_list_set_item(NULL, 0, I) == -1);             \
                           EXPECT(ft_list_set_item(L, 0, NULL) == -1);)            \
@@ -269,6 +331,37 @@ static const char *volatile null_fmt;
     ERR(ft_dict_next, FtSsize pos = 0; FtObject *k, *v;                           \
                       EXPECT(ft_dict_next(NULL, &pos, &k, &v) == -1);             \
                       EXPECT(ft_dict_next(D, NULL, &k, &v) == -1);)               \
+    ERR(ft_dict_get_or_insert, FtObject *r = I;                                   \
+        EXPECT(ft_dict_get_or_insert(NULL, I, factory_int, NULL, &r) == -1);      \
+        assert_null(r);                                                           \
+        EXPECT(ft_dict_get_or_insert(D, NULL, factory_int, NULL, &r) == -1);      \
+        EXPECT(ft_dict_get_or_insert(D, I, NULL, NULL, &r) == -1);                \
+        EXPECT(ft_dict_get_or_insert(D, I, factory_int, NULL, NULL) == -1);)      \
+    ERR(ft_dict_update_item, FtObject *r = I;                                     \
+        EXPECT(ft_dict_update_item(NULL, I, update_same, NULL, &r) == -1);        \
+        assert_null(r);                                                           \
+        EXPECT(ft_dict_update_item(D, NULL, update_same, NULL, &r) == -1);        \
+        EXPECT(ft_dict_update_item(D, I, NULL, NULL, &r) == -1);                  \
+        /* result is optional */                                                  \
+        assert_int_equal(ft_dict_update_item(D, I, update_same, NULL, NULL), 0);) \
+    ERR(ft_dict_compare_and_set,                                                  \
+        EXPECT(ft_dict_compare_and_set(NULL, I, I, I) == -1);                     \
+        EXPECT(ft_dict_compare_and_set(D, NULL, I, I) == -1);                     \
+        /* expected NULL = absent (I is present), value NULL = delete */          \
+        assert_int_equal(ft_dict_compare_and_set(D, I, NULL, I), 0);              \
+        assert_int_equal(ft_dict_compare_and_set(D, F, I, NULL), 0);              \
+        assert_int_equal(ft_dict_compare_and_set(D, F, NULL, NULL), 1);)          \
+    ERR(ft_dict_compare_and_delete,                                               \
+        EXPECT(ft_dict_compare_and_delete(NULL, I, I) == -1);                     \
+        EXPECT(ft_dict_compare_and_delete(D, NULL, I) == -1);                     \
+        EXPECT(ft_dict_compare_and_delete(D, I, NULL) == -1);)                    \
+    ERR(ft_dict_add_int, FtObject *r = I;                                         \
+        EXPECT(ft_dict_add_int(NULL, I, 1, &r) == -1);                            \
+        assert_null(r);                                                           \
+        EXPECT(ft_dict_add_int(D, NULL, 1, &r) == -1);                            \
+        /* result is optional (0 + 0 stores an int 0; removed below) */           \
+        assert_int_equal(ft_dict_add_int(D, F, 0, NULL), 0);                      \
+        assert_int_equal(ft_dict_del_item(D, F), 0);)                             \
     OK(ft_set_new, FtObject *e = ft_set_new(NULL); /* NULL: empty */              \
                    assert_int_equal(ft_len(e), 0); ft_decref(e);)                 \
     OK(ft_frozenset_new, FtObject *e = ft_frozenset_new(NULL);                    \
@@ -285,6 +378,25 @@ static const char *volatile null_fmt;
     ERR(ft_set_table_size, EXPECT(ft_set_table_size(NULL) == -1);)                \
     ERR(ft_iter, EXPECT(ft_iter(NULL) == NULL);)                                  \
     ERR(ft_iter_next, EXPECT(ft_iter_next(NULL) == NULL);)                        \
+    /* ---- deque.h ---- */                                                       \
+    SKIP(ft_is_deque, "inline type predicate: argument must not be NULL")       \
+    ERR(ft_deque_append, EXPECT(ft_deque_append(NULL, I) == -1);                  \
+                         EXPECT(ft_deque_append(DQ, NULL) == -1);)                \
+    ERR(ft_deque_appendleft, EXPECT(ft_deque_appendleft(NULL, I) == -1);          \
+                             EXPECT(ft_deque_appendleft(DQ, NULL) == -1);)        \
+    ERR(ft_deque_try_pop, FtObject *o = I;                                        \
+                          EXPECT(ft_deque_try_pop(NULL, &o) == -1);               \
+                          assert_null(o);                                         \
+                          EXPECT(ft_deque_try_pop(DQ, NULL) == -1);)              \
+    ERR(ft_deque_try_popleft, FtObject *o = I;                                    \
+                              EXPECT(ft_deque_try_popleft(NULL, &o) == -1);       \
+                              assert_null(o);                                     \
+                              EXPECT(ft_deque_try_popleft(DQ, NULL) == -1);)      \
+    ERR(ft_deque_pop, EXPECT(ft_deque_pop(NULL) == NULL);)                        \
+    ERR(ft_deque_popleft, EXPECT(ft_deque_popleft(NULL) == NULL);)                \
+    ERR(ft_deque_get_item, EXPECT(ft_deque_get_item(NULL, 0) == NULL);)           \
+    ERR(ft_deque_clear, EXPECT(ft_deque_clear(NULL) == -1);)                      \
+    ERR(ft_deque_maxlen, EXPECT(ft_deque_maxlen(NULL) == -2);)                    \
     /* ---- class.h ---- */                                                       \
     ERR(ft_class_new, EXPECT(ft_class_new(NULL) == NULL);)                        \
     ERR(ft_instance_new, EXPECT(ft_instance_new(NULL) == NULL);)                  \
@@ -348,15 +460,19 @@ static void make_fixtures(void)
     INST = ft_instance_new(CLS);
     WVD = ft_weakvaluedict_new();
     WR = ft_weakref_new(INST, NULL, NULL);
-    assert_true(L && D && S && FS && I && F && T && STR && INST && WVD && WR);
+    BY = ft_bytes_from_buffer("ab", 2);
+    DQ = ft_deque_new(-1);
+    assert_true(L && D && S && FS && I && F && T && STR && INST && WVD && WR
+                && BY && DQ);
     assert_int_equal(ft_list_append(L, I), 0);
+    assert_int_equal(ft_deque_append(DQ, I), 0);
     assert_int_equal(ft_dict_set_item(D, I, I), 0);
     assert_int_equal(ft_set_add(S, I), 0);
 }
 
 static void drop_fixtures(void)
 {
-    FtObject *all[] = { L, D, S, FS, I, F, T, STR, INST, WVD, WR };
+    FtObject *all[] = { L, D, S, FS, I, F, T, STR, INST, WVD, WR, BY, DQ };
     for (size_t i = 0; i < FT_ARRAY_LEN(all); i++)
         ft_decref(all[i]);
     ft_decref(ft_type_as_object(CLS));
@@ -382,6 +498,11 @@ static void test_every_public_function(void **state)
     }
     print_message("%d functions reject NULL, %d accept it by contract, %d unchecked by design\n",
                   nerr, nok, nskip);
+    /* The rows changed no fixture. */
+    assert_int_equal(ft_len(L), 1);
+    assert_int_equal(ft_len(D), 1);
+    assert_int_equal(ft_len(S), 1);
+    assert_int_equal(ft_len(DQ), 1);
     drop_fixtures();
     assert_live_equal(before, live_snapshot());
 }
@@ -394,17 +515,43 @@ static void test_fixtures_intact(void **state)
     assert_int_equal(ft_len(L), 1);
     assert_int_equal(ft_len(D), 1);
     assert_int_equal(ft_len(S), 1);
+    assert_int_equal(ft_len(DQ), 1);
+    assert_int_equal(ft_bytes_size(BY), 2);
     drop_fixtures();
 }
 
-/* ft_heap_visit and ft_heap_validate(0) without a stopped world: an error,
- * not an abort. */
-static void test_heap_walk_needs_stop(void **state)
+static int visit_count(FtObject *op, void *arg)
+{
+    (void)op;
+    (*(long *)arg)++;
+    return 0;
+}
+
+/* Heap walks and the world: ft_heap_visit stops the world itself when it
+ * runs (and walks at once when the caller stopped it); its NULL callback is
+ * the NULL error whatever the world's state, checked before anything else.
+ * ft_heap_validate(0) (no stop of its own) with the world running is still
+ * an error, not an abort. */
+static void test_heap_visit_stops_world_itself(void **state)
 {
     (void)state;
-    assert_int_equal(ft_heap_visit(visit_nop, NULL), -1);
-    assert_int_equal(ft_error_kind(), FT_ERR_STATE);
-    ft_error_clear();
+    g_name = "ft_heap_visit";
+    long n = 0;
+    FtObject *l = ft_list_new(0);       /* at least one GC object to see */
+    assert_non_null(l);
+    assert_int_equal(ft_heap_visit(visit_count, &n), 0);
+    assert_false(ft_error_occurred());
+    assert_true(n > 0);
+    assert_false(ft_world_is_stopped());
+    EXPECT(ft_heap_visit(NULL, NULL) == -1);
+    ft_world_stop();
+    long m = 0;
+    int r = ft_heap_visit(visit_count, &m);
+    EXPECT(ft_heap_visit(NULL, &m) == -1);
+    ft_world_start();
+    assert_int_equal(r, 0);
+    assert_int_equal(m, n);
+    ft_decref(l);
     assert_int_equal(ft_heap_validate(0), -1);
     assert_int_equal(ft_error_kind(), FT_ERR_STATE);
     ft_error_clear();
@@ -416,7 +563,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_public_function),
         cmocka_unit_test(test_fixtures_intact),
-        cmocka_unit_test(test_heap_walk_needs_stop),
+        cmocka_unit_test(test_heap_visit_stops_world_itself),
     };
     return cmocka_run_group_tests(tests, ft_test_group_setup,
                                   ft_test_group_teardown);

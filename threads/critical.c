@@ -44,6 +44,12 @@
  * parks; parking suspends the lower section, which releases the object to
  * us: no self-deadlock, at the cost of one park.
  *
+ * NULL arguments (the policy of include/ftrt.h), in both modes: a NULL
+ * section sets FT_ERR_STATE "NULL object passed to ft_critical_section..."
+ * and does nothing; a NULL object makes begin set that error and lock
+ * nothing, recording the section as not pushed (obj, obj2 NULL, as a nested
+ * one), so the matching end does nothing (and sets no error).
+ *
  * Who may call: attached threads (ft_critical_section_*, public in
  * ftrt/critical.h); the thread machinery calls the
  * suspend/resume hooks on detach/attach. Mode gil: the macros compile to
@@ -96,10 +102,25 @@ static int section_holds(uintptr_t t, FtObject *op)
     return (t & CS_TWO) && ((FtCriticalSection2 *)c)->obj2 == op;
 }
 
+/* A begin given a NULL section or object: the error, nothing locked; a
+ * section is left "not pushed" so that its end does nothing. */
+static void begin_null(FtCriticalSection *cs, const char *func)
+{
+    if (cs) {
+        cs->obj = NULL;
+        cs->prev = 0;
+    }
+    ft__null_arg_error(func);
+}
+
 /* ---- One object ---- */
 
 void ft_critical_section_begin(FtCriticalSection *cs, FtObject *op)
 {
+    if (FT_UNLIKELY(!cs || !op)) {
+        begin_null(cs, __func__);
+        return;
+    }
 #if FT_MODE_GIL
     (void)cs;
     (void)op;
@@ -144,6 +165,7 @@ static void pop(FtThreadState *ts, FtCriticalSection *cs)
 
 void ft_critical_section_end(FtCriticalSection *cs)
 {
+    FT_NONNULL(, cs);
 #if FT_MODE_GIL
     (void)cs;
     return;
@@ -160,6 +182,12 @@ void ft_critical_section_end(FtCriticalSection *cs)
 void ft_critical_section2_begin(FtCriticalSection2 *cs, FtObject *a,
                                 FtObject *b)
 {
+    if (FT_UNLIKELY(!cs || !a || !b)) {
+        if (cs)
+            cs->obj2 = NULL;
+        begin_null(cs ? &cs->base : NULL, __func__);
+        return;
+    }
 #if FT_MODE_GIL
     (void)cs;
     (void)a;
@@ -215,6 +243,7 @@ void ft_critical_section2_begin(FtCriticalSection2 *cs, FtObject *a,
 
 void ft_critical_section2_end(FtCriticalSection2 *cs)
 {
+    FT_NONNULL(, cs);
 #if FT_MODE_GIL
     (void)cs;
     return;

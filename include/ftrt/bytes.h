@@ -10,7 +10,9 @@
  * unsigned byte; ft_len is the size.
  *
  * Errors: a non-bytes argument is FT_ERR_TYPE, out of memory FT_ERR_MEMORY,
- * sizes past PTRDIFF_MAX / 2 FT_ERR_OVERFLOW.
+ * sizes past PTRDIFF_MAX / 2 FT_ERR_OVERFLOW, a negative size FT_ERR_VALUE;
+ * a NULL object (or a NULL buffer with a size > 0) FT_ERR_STATE "NULL
+ * object passed to ft_xxx" (include/ftrt.h).
  */
 #ifndef FTRT_BYTES_H
 #define FTRT_BYTES_H

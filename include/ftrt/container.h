@@ -112,8 +112,10 @@ FT_API int ft_dict_next(FtObject *d, FtSsize *pos, FtObject **key, FtObject **va
  * every writer of the dict, and suspends the lock; atomicity then still
  * holds by the re-validation, at the cost of a retry). Keys as in
  * ft_dict_set_item (hash and __eq__ may run; unhashable: FT_ERR_TYPE).
- * NULL d, key or result pointer where one is required: FT_ERR_TYPE /
- * FT_ERR_VALUE, -1. */
+ * A NULL d, key, callback or required result pointer: -1 with
+ * FT_ERR_STATE "NULL object passed to ft_dict_xxx" (include/ftrt.h); the
+ * documented NULLs (expected/value of compare_and_set, an optional result)
+ * keep their meaning. */
 
 /* Get-or-insert: if key present, *result = its value (new ref), return 1;
  * else call factory(arg) under the dict's lock, insert its result (a new

@@ -50,9 +50,20 @@
  * runs, and a stopped thread may still own the mutex. Such a section must
  * end before ft_world_start.
  *
+ * NULL (the policy of include/ftrt.h): a NULL object is an error, not a
+ * crash. begin sets FT_ERR_STATE "NULL object passed to
+ * ft_critical_section_begin" (..._section2_begin if either object is NULL)
+ * and locks NOTHING (not even the other object of a pair); the block still
+ * runs, unprotected, and the matching end does nothing and sets no error.
+ * So check ft_error_occurred() after a BEGIN whose object may be NULL, or
+ * better, do not pass one. A NULL section pointer to any of the four
+ * functions sets the same error and does nothing (the macros never pass
+ * one).
+ *
  * Thread contract: the calling thread must be attached (a fatal error
  * otherwise). Mode gil: the macros compile to a plain block (the global lock
- * serialises every attached thread); the functions do nothing.
+ * serialises every attached thread) and check nothing; the functions only
+ * check their arguments for NULL, as above, and otherwise do nothing.
  *
  * The structures are public only so that sections can live on the stack:
  * their fields are private to ftrt.

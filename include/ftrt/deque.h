@@ -16,9 +16,10 @@
  *
  * Errors: FT_ERR_TYPE for a non-deque, FT_ERR_INDEX for an index out of
  * range or a pop from an empty deque (ft_deque_pop/popleft; the try_ forms
- * return 0 instead), FT_ERR_VALUE for maxlen < -1 or NULL arguments,
- * FT_ERR_MEMORY. Items are borrowed on the way in, new references on the
- * way out.
+ * return 0 instead), FT_ERR_VALUE for maxlen < -1, FT_ERR_MEMORY; a NULL
+ * deque, item or out-pointer is FT_ERR_STATE "NULL object passed to
+ * ft_deque_xxx" (include/ftrt.h). Items are borrowed on the way in, new
+ * references on the way out.
  */
 #ifndef FTRT_DEQUE_H
 #define FTRT_DEQUE_H
