@@ -1,6 +1,8 @@
 /* tests/test_refcount.c: biased reference counting, immortality, merges,
  * objects outliving their thread. */
 #include "testutil.h"
+#include <sched.h>
+#include <stdatomic.h>
 #include "refcount/refcount.h"
 #include "threads/tstate.h"
 #include "nested_owner.h"
@@ -88,6 +90,7 @@ typedef struct {
     int rounds;
     int drop_last;     /* the thread drops one reference it was given */
     int result;
+    _Atomic int *go;   /* if set: wait for *go before dropping */
 } Hand;
 
 static void *shared_counter(void *arg)
@@ -98,6 +101,12 @@ static void *shared_counter(void *arg)
         ft_safepoint();
         ft_decref(h->obj);
     }
+    if (h->go)
+        while (!atomic_load(h->go)) {
+            ft_blocking_begin();        /* mode gil: let the creator run */
+            sched_yield();
+            ft_blocking_end();
+        }
     if (h->drop_last)
         ft_decref(h->obj);
     return NULL;
@@ -128,7 +137,8 @@ static void last_release_on_non_owner(void **state)
     /* We create, hand our only reference to another thread, which drops
      * it: the shared count would go negative, so it is queued to us. */
     FtObject *o = tleaf_new(2);
-    Hand h = { .obj = o, .rounds = 0, .drop_last = 1 };
+    _Atomic int go = 0;
+    Hand h = { .obj = o, .rounds = 0, .drop_last = 1, .go = &go };
     pthread_t t;
     /* The thread may drop its reference while we are still detached inside
      * ft_thread_start: it would then adopt our queue ("Owners idle",
@@ -136,6 +146,12 @@ static void last_release_on_non_owner(void **state)
      * the owner's own merge: no adoption. */
     ft__brc_adopt_off = 1;
     assert_int_equal(ft_thread_start(&t, shared_counter, &h), 0);
+    /* Only now may the thread drop it: had it dropped it while we were
+     * still in ft_thread_start, the queue would have been merged by our
+     * own blocking_begin (refcount/brc.c, "Owners idle" step 3) or adopted
+     * by the thread (we were detached, step 1), not left for the
+     * ft_safepoint below. */
+    atomic_store(&go, 1);
     /* A plain join: ft_thread_join would re-attach through a safepoint,
      * which merges the queue before we can look at it. (Joining while
      * attached is fine here: nobody stops the world meanwhile.) */
