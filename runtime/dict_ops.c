@@ -107,10 +107,6 @@ int ft_dict_set_item(FtObject *d, FtObject *key, FtObject *value)
     FT_NONNULL(-1, d, key, value);
     if (check_dict(d) < 0)
         return -1;
-    if (!key || !value) {
-        ft_error_set(FT_ERR_VALUE, "ft_dict_set_item: NULL key or value");
-        return -1;
-    }
     int64_t hash = ft__dict_key_hash(key);
     if (hash == -1)
         return -1;
