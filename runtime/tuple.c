@@ -120,15 +120,17 @@ FtObject *ft_tuple_pack(FtSsize n, ...)
         return NULL;
     va_list ap;
     va_start(ap, n);
-    for (FtSsize i = 0; i < n; i++)
-        TUPLE(t)->ob_item[i] = ft_xnewref(va_arg(ap, FtObject *));
-    va_end(ap);
+    int missing = 0;
     for (FtSsize i = 0; i < n; i++) {
-        if (FT_UNLIKELY(!TUPLE(t)->ob_item[i])) {
-            ft_decref(t);           /* dealloc skips the NULL slots */
-            ft__null_arg_error(__func__);
-            return NULL;
-        }
+        FtObject *item = va_arg(ap, FtObject *);
+        missing |= item == NULL;
+        TUPLE(t)->ob_item[i] = ft_xnewref(item);
+    }
+    va_end(ap);
+    if (FT_UNLIKELY(missing)) {
+        ft_decref(t);               /* dealloc skips the NULL slots */
+        ft__null_arg_error(__func__);
+        return NULL;
     }
     return t;
 }
