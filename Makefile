@@ -70,6 +70,7 @@ test: build
 	$(MAKE) test-instr
 	$(MAKE) test-debug3
 	$(MAKE) stress
+	$(MAKE) mutants
 
 test-modes:
 	@for m in gil atomic; do \
