@@ -189,7 +189,7 @@ static int bytes_cmp(FtObject *a, FtObject *b)
 static FtObject *bytes_richcompare(FtObject *a, FtObject *b, FtCompareOp op)
 {
     if (!ft_is_bytes(a) || !ft_is_bytes(b))
-        return NULL;            /* not implemented: never equal to a str */
+        return NULL;            /* NotImplemented: never equal to a str */
     int r;
     if ((op == FT_EQ || op == FT_NE)
         && FT_BYTES(a)->ob_size != FT_BYTES(b)->ob_size) {

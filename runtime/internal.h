@@ -73,6 +73,11 @@ FT_NORETURN void ft__fatal_object(const char *file, int line, const char *func,
 #define ft_atomic_add_relaxed(p, v)    atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
 #define ft_atomic_or_relaxed(p, v)     atomic_fetch_or_explicit((p), (v), memory_order_relaxed)
 #define ft_atomic_and_relaxed(p, v)    atomic_fetch_and_explicit((p), (v), memory_order_relaxed)
+/* Compare-and-swap with no ordering: for counters whose value is all that
+ * matters (no other memory is published through them). */
+#define ft_atomic_cas_weak_relaxed(p, expected, desired) \
+    atomic_compare_exchange_weak_explicit((p), (expected), (desired), \
+                                          memory_order_relaxed, memory_order_relaxed)
 /* Atomic access to plain (non-_Atomic) fields that lock-free readers share
  * with writers, e.g. ob_size or an item slot: GCC/clang __atomic builtins,
  * which ThreadSanitizer understands. */

@@ -141,8 +141,7 @@ static int attach_fail_injected(void)
 {
     long n = ft_atomic_load_relaxed(&fail_attach_next);
     while (n > 0) {
-        if (atomic_compare_exchange_weak_explicit(&fail_attach_next, &n, n - 1,
-                memory_order_relaxed, memory_order_relaxed))
+        if (ft_atomic_cas_weak_relaxed(&fail_attach_next, &n, n - 1))
             return 1;
     }
     return 0;
