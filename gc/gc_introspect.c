@@ -69,7 +69,11 @@ static FtObject *snap_to_list(Snap *s)
  * and released it (found by stress_gc gc_introspect: get_objects returned
  * cleared garbage, alive with a count of 2-3). The collector itself merges
  * every queue before it reads counts (phases 1 and 8); a walk here only
- * needs the exact figure, so it discounts the queue's reference. */
+ * needs the exact figure, so it discounts the queue's reference. Since
+ * collections drain their queue deaths before releasing collect_mu, a walk
+ * meets such an object only when its owner is idle and adoption has not
+ * run yet: tests/test_gc queued_death_not_reported (mutant
+ * gc_snapshot_queued). */
 static FtSsize count_world_stopped(FtObject *op)
 {
     FtSsize rc = ft_refcount(op);

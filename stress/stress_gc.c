@@ -366,8 +366,11 @@ static void *raw_main(void *arg)
 
 /* Parked owner: builds Q objects, hands every reference to a list, and
  * parks without a safepoint; the last references are dropped by another
- * thread (mode ft: queued to the parked owner). Only the collector's phase
- * 1 merge can free them. */
+ * thread (mode ft: queued to the parked owner). Adoption (refcount/brc.c:
+ * the dropping thread merges an idle owner's queue at its next safepoint)
+ * or the collector's phase 1 merge frees them, whichever comes first; the
+ * check holds either way. The phase 1 merge alone (adoption off) is proven
+ * by tests/test_gc (mutant gc_nomerge). */
 typedef struct Parked {
     FtObject *list;
     int n;
@@ -401,7 +404,7 @@ static void parked_round(int n)
     while (!atomic_load_explicit(&p.ready, memory_order_acquire))
         stress_sleep_us(50);
     drain_and_drop(p.list);              /* non-owner drops: queued */
-    STRESS_OK(ft_gc_collect() >= 0);     /* phase 1 merges, frees after restart */
+    STRESS_OK(ft_gc_collect() >= 0);     /* adoption or phase 1 frees them */
     int64_t now = live_of(cls_q);
     STRESS_CHECK(now == base, "%lld objects whose last reference went to a "
                  "parked owner's merge queue survived a collection",
