@@ -22,13 +22,16 @@
 #   sh stress/mutants/run.sh --list     # names
 #
 # Environment: MUTANT_DIR (scratch root, default build-mutants),
-# MUTANT_TIMEOUT (seconds per command, default 60: a hang counts as caught).
+# MUTANT_TIMEOUT (seconds per command, default 60: a hang counts as caught),
+# MUTANT_TRIES (runs of a command before a mutant counts as surviving,
+# default 3: most catch a race with some probability per run).
 set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 list=stress/mutants/LIST
 scratch_root=${MUTANT_DIR:-$root/build-mutants}
 timeout_s=${MUTANT_TIMEOUT:-60}
+tries=${MUTANT_TRIES:-3}
 
 lines() { grep -v '^[[:space:]]*\(#\|$\)' "$list"; }
 field() { echo "$1" | cut -d'|' -f"$2" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
@@ -85,18 +88,22 @@ while IFS= read -r l; do
     set +e
     ninja --quiet -C "$bld" "$target" >"$log/$name.build.log" 2>&1
     brc=$?
-    if [ $brc -eq 0 ]; then
+    # A race is caught with some probability per run: up to $tries runs,
+    # the first failing one counts (its log is kept).
+    try=0; rc=0
+    while [ $brc -eq 0 ] && [ $rc -eq 0 ] && [ $try -lt "$tries" ]; do
+        try=$((try + 1))
         (cd "$bld" && timeout -k 10 "$timeout_s" sh -c "./$cmd") >"$log/$name.run.log" 2>&1
         rc=$?
-    fi
+    done
     (cd "$src" && patch -p1 -R -s --no-backup-if-mismatch < "$patchf") >/dev/null 2>&1
     set -e
     if [ $brc -ne 0 ]; then
         echo "MUTANT $name: build failed ($log/$name.build.log)"; bad="$bad $name(build)"
     elif [ $rc -ne 0 ]; then
-        caught=$((caught + 1)); echo "MUTANT $name: caught (exit $rc)"
+        caught=$((caught + 1)); echo "MUTANT $name: caught (exit $rc, run $try)"
     else
-        echo "MUTANT $name: NOT caught: '$cmd' passed with the patch applied"; bad="$bad $name(survived)"
+        echo "MUTANT $name: NOT caught: '$cmd' passed $tries times with the patch applied"; bad="$bad $name(survived)"
     fi
 done <<EOT
 $(lines)
