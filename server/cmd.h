@@ -80,6 +80,7 @@ void note_expiring(Server *s, FtObject *key);       /* for the sampler */
 /* The live entry of key: 1 (*entry new ref), 0 missing or expired (an
  * expired entry is deleted if it is still the one there), -1 error. */
 int lookup_live(Server *s, FtObject *key, FtObject **entry);
+int lookup_arg(Ctx *c, int i, FtObject **entry);    /* of argv[i] */
 
 enum { T_NONE, T_STRING, T_LIST, T_HASH, T_SET, T_OTHER };
 int type_of(FtObject *v);

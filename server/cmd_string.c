@@ -14,11 +14,8 @@
 
 int cmd_get(Ctx *c)
 {
-    FtObject *key = arg_bytes(c, 1), *e = NULL;
-    if (!key)
-        return reply_fterr(c);
-    int r = lookup_live(c->s, key, &e);
-    ft_decref(key);
+    FtObject *e = NULL;
+    int r = lookup_arg(c, 1, &e);
     if (r < 0)
         return reply_fterr(c);
     if (r == 0) {
@@ -214,11 +211,8 @@ int cmd_exists(Ctx *c)
 
 int cmd_type(Ctx *c)
 {
-    FtObject *key = arg_bytes(c, 1), *e = NULL;
-    if (!key)
-        return reply_fterr(c);
-    int r = lookup_live(c->s, key, &e);
-    ft_decref(key);
+    FtObject *e = NULL;
+    int r = lookup_arg(c, 1, &e);
     if (r < 0)
         return reply_fterr(c);
     static const char *const names[] = { "none", "string", "list", "hash", "set", "none" };
@@ -459,11 +453,8 @@ int cmd_append(Ctx *c)
 
 int cmd_strlen(Ctx *c)
 {
-    FtObject *key = arg_bytes(c, 1), *e = NULL;
-    if (!key)
-        return reply_fterr(c);
-    int r = lookup_live(c->s, key, &e);
-    ft_decref(key);
+    FtObject *e = NULL;
+    int r = lookup_arg(c, 1, &e);
     if (r < 0)
         return reply_fterr(c);
     if (r == 0)
@@ -580,11 +571,8 @@ int cmd_persist(Ctx *c) { return expire_generic(c, -1, 0); }
 
 static int ttl_generic(Ctx *c, int ms)
 {
-    FtObject *key = arg_bytes(c, 1), *e = NULL;
-    if (!key)
-        return reply_fterr(c);
-    int r = lookup_live(c->s, key, &e);
-    ft_decref(key);
+    FtObject *e = NULL;
+    int r = lookup_arg(c, 1, &e);
     if (r < 0)
         return reply_fterr(c);
     if (r == 0) {

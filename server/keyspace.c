@@ -121,6 +121,18 @@ int lookup_live(Server *s, FtObject *key, FtObject **entry)
     return 1;
 }
 
+/* lookup_live of argument i (as bytes): same results; -1 with the error
+ * set, for the caller's reply_fterr. */
+int lookup_arg(Ctx *c, int i, FtObject **entry)
+{
+    FtObject *key = arg_bytes(c, i);
+    if (!key)
+        return -1;
+    int r = lookup_live(c->s, key, entry);
+    ft_decref(key);
+    return r;
+}
+
 int type_of(FtObject *v)
 {
     if (!v) return T_NONE;
